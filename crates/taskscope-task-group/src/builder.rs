@@ -1,0 +1,222 @@
+//! `Builder`: configures a task group before it runs.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use taskscope_error_group::ErrorGroup;
+
+use crate::driver::Driver;
+use crate::shared::{Config, Shared};
+use crate::{Policy, Spawner, TaskGroup};
+
+/// Configures a task group: its name, failure policy, grace period and
+/// panic handling. Finish with [`scope`](Self::scope) for a scoped group or
+/// [`build`](Self::build) for an owned [`TaskGroup`].
+///
+/// # Examples
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+/// # async fn main() {
+/// use std::time::Duration;
+/// use taskscope::{Policy, TaskGroup};
+///
+/// let pages = TaskGroup::builder()
+///     .name("crawler")
+///     .policy(Policy::FailFast)
+///     .grace(Duration::from_millis(500))
+///     .scope(async |tg| {
+///         let page = tg.spawn_named("fetch-1", async { Ok::<_, std::io::Error>("<html>") });
+///         Ok(vec![page.await.unwrap()])
+///     })
+///     .await
+///     .unwrap();
+/// assert_eq!(pages, ["<html>"]);
+/// # }
+/// ```
+#[derive(Clone, Debug, Default)]
+#[must_use = "a builder does nothing until you call `scope` or `build`"]
+pub struct Builder {
+    name: Option<Arc<str>>,
+    policy: Policy,
+    grace: Option<Duration>,
+    catch_panics: bool,
+}
+
+impl Builder {
+    /// A builder with the defaults: unnamed, [`Policy::FailFast`], no grace
+    /// period (cancelled children are aborted at once), panics resumed in
+    /// the caller.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let builder = taskscope::Builder::new().name("jobs");
+    /// # let _ = builder;
+    /// ```
+    pub fn new() -> Self {
+        Builder::default()
+    }
+
+    /// Names the group. The name starts the path of every task inside it
+    /// (`crawler/fetch-17`), in `tracing` spans and in errors.
+    ///
+    /// # Examples
+    ///
+    /// See the [type-level example](Builder).
+    pub fn name(mut self, name: impl Into<Arc<str>>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Sets what a failure (or a success) does to the rest of the group.
+    ///
+    /// # Examples
+    ///
+    /// See [`Policy`].
+    pub fn policy(mut self, policy: Policy) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    /// Gives cancelled children — and the body — `grace` to finish on their
+    /// own before they are aborted.
+    ///
+    /// Without a grace period, cancelling drops every child's future at its
+    /// next await point (tokio's abort), which runs its `Drop` cleanup but
+    /// not any async cleanup. With one, the group first cancels its
+    /// [`token`](crate::Spawner::token); children that watch it can flush,
+    /// close connections, or say goodbye, and an error they return then is
+    /// still recorded. When `grace` has passed since the cancel, whatever is
+    /// still running is aborted.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// use std::time::Duration;
+    /// use tokio::time::{Instant, sleep};
+    ///
+    /// let start = Instant::now();
+    /// let result = taskscope::TaskGroup::builder()
+    ///     .grace(Duration::from_secs(1))
+    ///     .scope(async |tg| {
+    ///         let token = tg.token();
+    ///         tg.spawn(async move {
+    ///             token.cancelled().await;
+    ///             sleep(Duration::from_millis(200)).await; // flush
+    ///             Ok::<_, ()>("flushed")
+    ///         });
+    ///         tg.cancel();
+    ///         Ok(())
+    ///     })
+    ///     .await;
+    /// assert!(result.is_ok());
+    /// assert_eq!(start.elapsed(), Duration::from_millis(200));
+    /// # }
+    /// ```
+    pub fn grace(mut self, grace: Duration) -> Self {
+        self.grace = Some(grace);
+        self
+    }
+
+    /// Turns panics in children (and the body) into
+    /// [`TaskError::Panicked`](crate::TaskError::Panicked) entries, with the
+    /// panic message, instead of resuming the first panic in the caller.
+    /// A caught panic is still a failure: under FailFast it cancels the
+    /// group.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// let err = taskscope::TaskGroup::builder()
+    ///     .catch_panics()
+    ///     .scope(async |tg| {
+    ///         tg.spawn_named("parser", async {
+    ///             let v: Vec<u8> = Vec::new();
+    ///             Ok::<_, ()>(v[3])
+    ///         });
+    ///         Ok(())
+    ///     })
+    ///     .await
+    ///     .unwrap_err();
+    /// let entry = err.first().unwrap();
+    /// assert_eq!(entry.task().name(), "parser");
+    /// assert!(entry.panic_message().unwrap().contains("index out of bounds"));
+    /// # }
+    /// ```
+    pub fn catch_panics(mut self) -> Self {
+        self.catch_panics = true;
+        self
+    }
+
+    pub(crate) fn into_config(self) -> Config {
+        Config {
+            name: self.name,
+            policy: self.policy,
+            grace: self.grace,
+            catch_panics: self.catch_panics,
+        }
+    }
+
+    /// Runs `body` as the body of a new scoped group and returns once the
+    /// body and every child it spawned have finished.
+    ///
+    /// See [`scope`](crate::scope()) for the whole contract; this is the
+    /// same with the builder's settings.
+    ///
+    /// # Examples
+    ///
+    /// See the [type-level example](Builder).
+    ///
+    /// # Errors
+    ///
+    /// An [`ErrorGroup`] with every error of the body and the children, in
+    /// occurrence order; or, if the group was cancelled before the body
+    /// returned a value, an empty one for which
+    /// [`is_cancelled`](ErrorGroup::is_cancelled) is true.
+    ///
+    /// # Panics
+    ///
+    /// Resumes the first panic of a child or of the body once every child
+    /// has finished, unless the group [catches panics](Self::catch_panics).
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping the returned future cancels the group: every child is
+    /// aborted and nothing keeps running. Since `Drop` cannot wait, the
+    /// aborted children are dropped by the runtime shortly after, not
+    /// before the drop returns.
+    pub fn scope<F, T, E>(self, body: F) -> impl Future<Output = Result<T, ErrorGroup<E>>>
+    where
+        F: AsyncFnOnce(Spawner<E>) -> Result<T, E>,
+        E: Send + 'static,
+    {
+        let shared = Arc::new(Shared::new(self.into_config(), None));
+        async move {
+            let fut = body(Spawner::from_shared(shared.clone()));
+            Driver::new(shared, fut).await
+        }
+    }
+
+    /// Builds an owned [`TaskGroup`] with these settings.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// use taskscope::{Policy, TaskGroup};
+    /// let tg: TaskGroup<std::io::Error> = TaskGroup::builder().policy(Policy::CollectAll).build();
+    /// tg.spawn(async { Ok(()) });
+    /// tg.join().await.unwrap();
+    /// # }
+    /// ```
+    pub fn build<E: Send + 'static>(self) -> TaskGroup<E> {
+        TaskGroup::from_shared(Arc::new(Shared::new(self.into_config(), None)))
+    }
+}

@@ -1,0 +1,147 @@
+//! The future every child runs inside: catches panics, records failures,
+//! and counts the child out of its group when it is dropped.
+
+use std::future::Future;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use pin_project_lite::pin_project;
+use taskscope_error_group::{ErrorGroup, TaskError};
+
+use crate::shared::Shared;
+
+/// How a child's future ended, as the group sees it.
+pub(crate) enum Exit<T, E> {
+    Value(T),
+    Failed(E),
+    Group(ErrorGroup<E>),
+    Cancelled,
+}
+
+/// The output of a child's future, turned into an [`Exit`].
+pub(crate) trait IntoExit<E> {
+    type Value;
+    fn into_exit(self) -> Exit<Self::Value, E>;
+}
+
+impl<T, E> IntoExit<E> for Result<T, E> {
+    type Value = T;
+
+    fn into_exit(self) -> Exit<T, E> {
+        match self {
+            Ok(value) => Exit::Value(value),
+            Err(error) => Exit::Failed(error),
+        }
+    }
+}
+
+/// The result of a nested group, run as a child of its parent.
+pub(crate) struct Nested<T, E>(pub(crate) Result<T, ErrorGroup<E>>);
+
+impl<T, E> IntoExit<E> for Nested<T, E> {
+    type Value = T;
+
+    fn into_exit(self) -> Exit<T, E> {
+        match self.0 {
+            Ok(value) => Exit::Value(value),
+            Err(group) if group.is_empty() && group.is_cancelled() => Exit::Cancelled,
+            Err(group) => Exit::Group(group),
+        }
+    }
+}
+
+/// What a child's tokio task returns to its [`TaskHandle`](crate::TaskHandle).
+/// Errors themselves go to the group, so the handle only learns the kind.
+#[derive(Debug)]
+pub(crate) enum ChildOutput<T> {
+    Value(T),
+    Failed,
+    Panicked,
+    Cancelled,
+}
+
+/// A child's name: `()` for unnamed children, so they carry no name field.
+pub(crate) trait ChildName: Send + 'static {
+    fn get(&self) -> Option<&Arc<str>>;
+}
+
+impl ChildName for () {
+    fn get(&self) -> Option<&Arc<str>> {
+        None
+    }
+}
+
+impl ChildName for Arc<str> {
+    fn get(&self) -> Option<&Arc<str>> {
+        Some(self)
+    }
+}
+
+impl ChildName for Option<Arc<str>> {
+    fn get(&self) -> Option<&Arc<str>> {
+        self.as_ref()
+    }
+}
+
+/// Counts a child out of its group when dropped, after the child's future.
+pub(crate) struct Guard<E> {
+    pub(crate) shared: Arc<Shared<E>>,
+}
+
+impl<E> Drop for Guard<E> {
+    fn drop(&mut self) {
+        self.shared.exit();
+    }
+}
+
+pin_project! {
+    /// The future spawned for each child. Field order is drop order: the
+    /// user's future is dropped (its cleanup runs) before the guard counts
+    /// the child out, so a group never returns while a child's `Drop` runs.
+    pub(crate) struct Child<F, N, E> {
+        #[pin]
+        pub(crate) fut: F,
+        pub(crate) name: N,
+        pub(crate) guard: Guard<E>,
+    }
+}
+
+impl<F, N, E> Future for Child<F, N, E>
+where
+    F: Future,
+    F::Output: IntoExit<E>,
+    N: ChildName,
+{
+    type Output = ChildOutput<<F::Output as IntoExit<E>>::Value>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let polled = catch_unwind(AssertUnwindSafe(|| this.fut.poll(cx)));
+        let shared = &this.guard.shared;
+        let info = || shared.child_info(this.name.get(), tokio::task::try_id());
+        Poll::Ready(match polled {
+            Ok(Poll::Pending) => return Poll::Pending,
+            Ok(Poll::Ready(out)) => match out.into_exit() {
+                Exit::Value(value) => {
+                    shared.succeeded();
+                    ChildOutput::Value(value)
+                }
+                Exit::Failed(error) => {
+                    shared.fail(TaskError::failed(info(), error));
+                    ChildOutput::Failed
+                }
+                Exit::Group(errors) => {
+                    shared.fail(TaskError::group(info(), errors));
+                    ChildOutput::Failed
+                }
+                Exit::Cancelled => ChildOutput::Cancelled,
+            },
+            Err(payload) => {
+                shared.panicked(info(), payload);
+                ChildOutput::Panicked
+            }
+        })
+    }
+}

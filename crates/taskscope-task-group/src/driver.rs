@@ -1,0 +1,208 @@
+//! The future that runs a group to its end: polls the body, reacts to
+//! cancellation and failure, runs the grace period and joins the children.
+
+use std::future::Future;
+use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use pin_project_lite::pin_project;
+use taskscope_error_group::{ErrorGroup, TaskError, TaskInfo};
+use tokio::time::Sleep;
+use tokio_util::sync::WaitForCancellationFutureOwned;
+
+use crate::Policy;
+use crate::shared::{Reason, Shared};
+
+pin_project! {
+    #[project = BodyProj]
+    enum Body<B> {
+        Running { #[pin] fut: B },
+        Done,
+    }
+}
+
+pin_project! {
+    /// Drives one group. Dropping it before it finishes cancels the group
+    /// and aborts every child (DESIGN rule 5).
+    pub(crate) struct Driver<B, T, E> {
+        shared: Arc<Shared<E>>,
+        #[pin]
+        body: Body<B>,
+        value: Option<T>,
+        // Fires when the group's token is cancelled from outside: by the
+        // parent group, or by a user holding `token()`.
+        #[pin]
+        watch: WaitForCancellationFutureOwned,
+        watching: bool,
+        grace: Option<Pin<Box<Sleep>>>,
+        grace_over: bool,
+        done: bool,
+    }
+
+    impl<B, T, E> PinnedDrop for Driver<B, T, E> {
+        fn drop(this: Pin<&mut Self>) {
+            if !this.done {
+                this.shared.cancel_now();
+            }
+        }
+    }
+}
+
+impl<B, T, E> Driver<B, T, E>
+where
+    B: Future<Output = Result<T, E>>,
+{
+    /// A driver for a scope whose body is `body`.
+    pub(crate) fn new(shared: Arc<Shared<E>>, body: B) -> Self {
+        Self::with_body(shared, Body::Running { fut: body }, None)
+    }
+
+    /// A driver for an owned group: no body, its value is `value`.
+    pub(crate) fn without_body(shared: Arc<Shared<E>>, value: T) -> Self {
+        Self::with_body(shared, Body::Done, Some(value))
+    }
+
+    fn with_body(shared: Arc<Shared<E>>, body: Body<B>, value: Option<T>) -> Self {
+        let watch = shared.token().clone().cancelled_owned();
+        Driver {
+            shared,
+            body,
+            value,
+            watch,
+            watching: true,
+            grace: None,
+            grace_over: false,
+            done: false,
+        }
+    }
+}
+
+impl<B, T, E> Future for Driver<B, T, E>
+where
+    B: Future<Output = Result<T, E>>,
+{
+    type Output = Result<T, ErrorGroup<E>>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut this = self.project();
+        let shared = &**this.shared;
+        assert!(!*this.done, "a task group's future was polled after it completed");
+        shared.register_waker(cx.waker());
+        shared.set_task_id(tokio::task::try_id());
+
+        if *this.watching && this.watch.as_mut().poll(cx).is_ready() {
+            *this.watching = false;
+            shared.cancel(Reason::Cancelled);
+        }
+
+        // The body: dropped once the group stops it, otherwise polled.
+        if let BodyProj::Running { fut } = this.body.as_mut().project() {
+            if !shared.must_stop_body(*this.grace_over) {
+                let polled = catch_unwind(AssertUnwindSafe(|| fut.poll(cx)));
+                match polled {
+                    Ok(Poll::Pending) => {}
+                    Ok(Poll::Ready(Ok(value))) => {
+                        this.body.set(Body::Done);
+                        *this.value = Some(value);
+                    }
+                    Ok(Poll::Ready(Err(error))) => {
+                        this.body.set(Body::Done);
+                        shared.fail(TaskError::failed(body_info(shared), error));
+                    }
+                    Err(payload) => {
+                        this.body.set(Body::Done);
+                        shared.panicked(body_info(shared), payload);
+                    }
+                }
+            }
+        }
+        // Checked again after the poll: a body that cancelled its own group
+        // stops at the await it is parked on, as in asyncio and Trio.
+        if matches!(*this.body, Body::Running { .. }) && shared.must_stop_body(*this.grace_over) {
+            this.body.set(Body::Done);
+        }
+
+        // The grace period: cancelled children (and body) get `grace` to
+        // finish on their own, then they are aborted.
+        if let Some(grace) = shared.config.grace {
+            if !*this.grace_over && shared.is_cancelled() {
+                let sleep = this.grace.get_or_insert_with(|| {
+                    let start =
+                        shared.outcome().cancelled_at.unwrap_or_else(tokio::time::Instant::now);
+                    Box::pin(tokio::time::sleep_until(start + grace))
+                });
+                if sleep.as_mut().poll(cx).is_ready() {
+                    *this.grace_over = true;
+                    shared.abort_all();
+                    if shared.must_stop_body(true) {
+                        this.body.set(Body::Done);
+                    }
+                }
+            }
+        }
+
+        if matches!(*this.body, Body::Running { .. }) || !shared.try_close() {
+            return Poll::Pending;
+        }
+        *this.done = true;
+        shared.token().cancel();
+        Poll::Ready(finish(shared, this.value.take()))
+    }
+}
+
+/// The body's entry in the group's errors.
+fn body_info<E>(shared: &Shared<E>) -> TaskInfo {
+    let path = match &**shared.path() {
+        "" => "body".to_owned(),
+        path => format!("{path}/body"),
+    };
+    let info = TaskInfo::new("body", path);
+    match tokio::task::try_id() {
+        Some(id) => info.with_id(id),
+        None => info,
+    }
+}
+
+/// Builds the scope's result once the body and every child are done.
+fn finish<T, E>(shared: &Shared<E>, value: Option<T>) -> Result<T, ErrorGroup<E>> {
+    let mut outcome = shared.outcome();
+    if let Some(payload) = outcome.panic.take() {
+        drop(outcome);
+        resume_unwind(payload);
+    }
+    let errors = std::mem::take(&mut outcome.errors);
+    let won = shared.config.policy == Policy::FirstSuccess && outcome.succeeded;
+    drop(outcome);
+    match value {
+        Some(value) if won || errors.is_empty() => {
+            if !errors.is_empty() {
+                tracing::debug!(
+                    target: "taskscope",
+                    group = %shared.path(),
+                    discarded = errors.len(),
+                    "a child succeeded; the failed attempts are dropped"
+                );
+            }
+            Ok(value)
+        }
+        _ if errors.is_empty() => Err(ErrorGroup::cancelled(shared.info())),
+        _ => {
+            let mut group = ErrorGroup::new(shared.info());
+            group.extend(errors);
+            Err(group)
+        }
+    }
+}
+
+impl<B, T, E> std::fmt::Debug for Driver<B, T, E> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Driver")
+            .field("group", self.shared.path())
+            .field("live", &self.shared.live())
+            .field("body_done", &matches!(self.body, Body::Done))
+            .field("done", &self.done)
+            .finish()
+    }
+}

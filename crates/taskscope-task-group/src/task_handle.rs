@@ -1,0 +1,217 @@
+//! `TaskHandle`: await a child's value, abort it, or let it run detached.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll, ready};
+
+use tokio::task::{Id, JoinHandle};
+
+use crate::JoinError;
+use crate::child::ChildOutput;
+
+/// A handle to one child of a task group.
+///
+/// Await it for the child's value. The child's *error* goes to the group
+/// (which reports every error in its [`ErrorGroup`](crate::ErrorGroup)), so
+/// a failed child resolves the handle to a [`JoinError`] that only says it
+/// failed.
+///
+/// Dropping a handle **detaches** the child: it runs on, the group still
+/// waits for it, and its output is freed as soon as it ends (a group never
+/// keeps the output of a child nobody can ask for). Call
+/// [`abort`](Self::abort) to cancel just this child; that is not an error
+/// for the group.
+///
+/// # Comparison with `tokio::task::JoinHandle`
+///
+/// A `JoinHandle` is the only owner of its task's fate: drop it and nothing
+/// waits for the task any more. A `TaskHandle` is only a way to reach the
+/// value; the group owns the task, waits for it, and cancels it when the
+/// group fails.
+///
+/// # Examples
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+/// # async fn main() {
+/// let sum = taskscope::scope(async |tg| {
+///     let a = tg.spawn(async { Ok::<_, std::io::Error>(1) });
+///     let b = tg.spawn_named("two", async { Ok(2) });
+///     assert_eq!(b.name(), Some("two"));
+///     Ok(a.await.unwrap() + b.await.unwrap())
+/// })
+/// .await
+/// .unwrap();
+/// assert_eq!(sum, 3);
+/// # }
+/// ```
+///
+/// # Cancel safety
+///
+/// Awaiting a handle is cancel safe: dropping the `.await` (in a `select!`,
+/// say) neither cancels the child nor loses its value, which a later await
+/// of the same handle still returns.
+#[must_use = "dropping a TaskHandle detaches the child; the group still waits for it"]
+pub struct TaskHandle<T> {
+    inner: Inner<T>,
+    name: Option<Arc<str>>,
+}
+
+enum Inner<T> {
+    Spawned(JoinHandle<ChildOutput<T>>),
+    Closed,
+    Taken,
+}
+
+impl<T> TaskHandle<T> {
+    pub(crate) fn new(handle: JoinHandle<ChildOutput<T>>, name: Option<Arc<str>>) -> Self {
+        TaskHandle { inner: Inner::Spawned(handle), name }
+    }
+
+    pub(crate) fn closed(name: Option<Arc<str>>) -> Self {
+        TaskHandle { inner: Inner::Closed, name }
+    }
+
+    /// Cancels the child: its future is dropped at its next await point, so
+    /// its `Drop` cleanup runs. The group records no error for it, and
+    /// awaiting the handle then yields a [`JoinError`] for which
+    /// [`is_cancelled`](JoinError::is_cancelled) is true — unless the child
+    /// had already finished, in which case its result is kept.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// use std::time::Duration;
+    /// taskscope::scope(async |tg| {
+    ///     let slow = tg.spawn(async {
+    ///         tokio::time::sleep(Duration::from_secs(60)).await;
+    ///         Ok::<_, ()>(())
+    ///     });
+    ///     slow.abort();
+    ///     assert!(slow.await.unwrap_err().is_cancelled());
+    ///     Ok(())
+    /// })
+    /// .await
+    /// .unwrap();
+    /// # }
+    /// ```
+    pub fn abort(&self) {
+        if let Inner::Spawned(handle) = &self.inner {
+            handle.abort();
+        }
+    }
+
+    /// Whether the child has finished (or never ran because the group was
+    /// closed). Never blocks.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// taskscope::scope(async |tg| {
+    ///     let handle = tg.spawn(async { Ok::<_, ()>(1) });
+    ///     assert!(!handle.is_finished());
+    ///     tokio::task::yield_now().await;
+    ///     assert!(handle.is_finished());
+    ///     Ok(())
+    /// })
+    /// .await
+    /// .unwrap();
+    /// # }
+    /// ```
+    pub fn is_finished(&self) -> bool {
+        match &self.inner {
+            Inner::Spawned(handle) => handle.is_finished(),
+            Inner::Closed | Inner::Taken => true,
+        }
+    }
+
+    /// The child's tokio task id, or `None` if it was never spawned.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// taskscope::scope(async |tg| {
+    ///     let handle = tg.spawn(async { Ok::<_, ()>(tokio::task::id()) });
+    ///     let id = handle.id();
+    ///     assert_eq!(Some(handle.await.unwrap()), id);
+    ///     Ok(())
+    /// })
+    /// .await
+    /// .unwrap();
+    /// # }
+    /// ```
+    pub fn id(&self) -> Option<Id> {
+        match &self.inner {
+            Inner::Spawned(handle) => Some(handle.id()),
+            Inner::Closed | Inner::Taken => None,
+        }
+    }
+
+    /// The name the child was spawned with, if any.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// taskscope::scope(async |tg| {
+    ///     let handle = tg.spawn_named("fetch-1", async { Ok::<_, ()>(()) });
+    ///     assert_eq!(handle.name(), Some("fetch-1"));
+    ///     Ok(())
+    /// })
+    /// .await
+    /// .unwrap();
+    /// # }
+    /// ```
+    pub fn name(&self) -> Option<&str> {
+        self.name.as_deref()
+    }
+}
+
+impl<T> Future for TaskHandle<T> {
+    type Output = Result<T, JoinError>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = &mut *self;
+        let handle = match &mut this.inner {
+            Inner::Spawned(handle) => handle,
+            Inner::Closed => return Poll::Ready(Err(JoinError::closed(this.name.clone()))),
+            Inner::Taken => {
+                return Poll::Ready(Err(JoinError::cancelled(this.name.clone(), None)));
+            }
+        };
+        let id = Some(handle.id());
+        let out = ready!(Pin::new(handle).poll(cx));
+        this.inner = Inner::Taken;
+        let name = this.name.clone();
+        Poll::Ready(match out {
+            Ok(ChildOutput::Value(value)) => Ok(value),
+            Ok(ChildOutput::Failed) => Err(JoinError::failed(name, id)),
+            Ok(ChildOutput::Panicked) => Err(JoinError::panicked(name, id)),
+            Ok(ChildOutput::Cancelled) => Err(JoinError::cancelled(name, id)),
+            Err(err) if err.is_panic() => Err(JoinError::panicked(name, id)),
+            Err(_) => Err(JoinError::cancelled(name, id)),
+        })
+    }
+}
+
+impl<T> fmt::Debug for TaskHandle<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct("TaskHandle");
+        if let Some(name) = &self.name {
+            d.field("name", name);
+        }
+        if let Some(id) = self.id() {
+            d.field("id", &format_args!("{id}"));
+        }
+        d.field("finished", &self.is_finished()).finish()
+    }
+}

@@ -1,0 +1,1 @@
+//! Cross-crate conformance and reliability tests for taskscope; see `tests/`.
