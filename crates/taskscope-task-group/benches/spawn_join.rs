@@ -1,1 +1,143 @@
-fn main() {}
+//! Spawn + join and fail-fast cancellation, against `JoinSet` and bare
+//! `tokio::spawn` + `Vec<JoinHandle>`, on both runtimes.
+//!
+//! Every contender runs inside a spawned task, so that spawns take the
+//! worker's local queue as they do in a real service. `cargo xtask bench`
+//! turns criterion's medians into a table of ns per task and ratios.
+#![allow(missing_docs)] // criterion_main! generates an undocumented `main`
+
+use std::future::pending;
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use tokio::runtime::{Builder, Runtime};
+use tokio::task::JoinSet;
+
+const SIZES: [u64; 3] = [1_000, 10_000, 100_000];
+
+fn runtimes() -> [(&'static str, Runtime); 2] {
+    let current = Builder::new_current_thread().enable_all().build().expect("runtime");
+    let multi = Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+    [("current_thread", current), ("multi_thread", multi)]
+}
+
+/// Runs `fut` inside a spawned task and waits for it.
+fn run<F>(rt: &Runtime, fut: F)
+where
+    F: std::future::Future<Output = ()> + Send + 'static,
+{
+    rt.block_on(async { tokio::spawn(fut).await.expect("bench task") });
+}
+
+async fn vec_join_handle(n: u64) {
+    let handles: Vec<_> = (0..n).map(|i| tokio::spawn(async move { black_box(i) })).collect();
+    for handle in handles {
+        black_box(handle.await.expect("child"));
+    }
+}
+
+async fn join_set(n: u64) {
+    let mut set = JoinSet::new();
+    for i in 0..n {
+        set.spawn(async move { black_box(i) });
+    }
+    while let Some(out) = set.join_next().await {
+        black_box(out.expect("child"));
+    }
+}
+
+async fn taskscope_scope(n: u64) {
+    taskscope::scope(async |tg| {
+        for i in 0..n {
+            tg.spawn(async move { Ok::<_, ()>(black_box(i)) });
+        }
+        Ok(())
+    })
+    .await
+    .expect("scope");
+}
+
+fn spawn_join(c: &mut Criterion) {
+    for (flavor, rt) in runtimes() {
+        let mut group = c.benchmark_group(format!("spawn_join/{flavor}"));
+        group.sample_size(20).warm_up_time(Duration::from_millis(500));
+        group.measurement_time(Duration::from_secs(2));
+        for n in SIZES {
+            group.throughput(Throughput::Elements(n));
+            group.bench_with_input(BenchmarkId::new("vec_join_handle", n), &n, |b, &n| {
+                b.iter(|| run(&rt, vec_join_handle(n)))
+            });
+            group.bench_with_input(BenchmarkId::new("join_set", n), &n, |b, &n| {
+                b.iter(|| run(&rt, join_set(n)))
+            });
+            group.bench_with_input(BenchmarkId::new("taskscope", n), &n, |b, &n| {
+                b.iter(|| run(&rt, taskscope_scope(n)))
+            });
+        }
+        group.finish();
+    }
+}
+
+/// `n` children parked forever, then one that fails: the time to spawn
+/// them all, see the failure, cancel every sibling and join.
+async fn fail_fast_join_set(n: u64) {
+    let mut set = JoinSet::new();
+    for _ in 0..n {
+        set.spawn(pending::<Result<(), ()>>());
+    }
+    set.spawn(async { Err::<(), ()>(()) });
+    let first = set.join_next().await.expect("a child").expect("not cancelled");
+    assert!(first.is_err());
+    set.abort_all();
+    while let Some(out) = set.join_next().await {
+        black_box(out.is_err());
+    }
+}
+
+async fn fail_fast_vec(n: u64) {
+    let mut handles: Vec<_> = (0..n).map(|_| tokio::spawn(pending::<Result<(), ()>>())).collect();
+    let failing = tokio::spawn(async { Err::<(), ()>(()) });
+    assert!(failing.await.expect("child").is_err());
+    for handle in &handles {
+        handle.abort();
+    }
+    for handle in handles.drain(..) {
+        black_box(handle.await.is_err());
+    }
+}
+
+async fn fail_fast_taskscope(n: u64) {
+    let result = taskscope::scope(async |tg| {
+        for _ in 0..n {
+            tg.spawn(pending::<Result<(), ()>>());
+        }
+        tg.spawn(async { Err::<(), ()>(()) });
+        Ok(())
+    })
+    .await;
+    assert_eq!(result.expect_err("one child failed").len(), 1);
+}
+
+fn fail_fast(c: &mut Criterion) {
+    for (flavor, rt) in runtimes() {
+        let mut group = c.benchmark_group(format!("fail_fast/{flavor}"));
+        group.sample_size(10).warm_up_time(Duration::from_millis(500));
+        group.measurement_time(Duration::from_secs(3));
+        let n = 100_000;
+        group.throughput(Throughput::Elements(n));
+        group.bench_with_input(BenchmarkId::new("vec_join_handle", n), &n, |b, &n| {
+            b.iter(|| run(&rt, fail_fast_vec(n)))
+        });
+        group.bench_with_input(BenchmarkId::new("join_set", n), &n, |b, &n| {
+            b.iter(|| run(&rt, fail_fast_join_set(n)))
+        });
+        group.bench_with_input(BenchmarkId::new("taskscope", n), &n, |b, &n| {
+            b.iter(|| run(&rt, fail_fast_taskscope(n)))
+        });
+        group.finish();
+    }
+}
+
+criterion_group!(benches, spawn_join, fail_fast);
+criterion_main!(benches);
