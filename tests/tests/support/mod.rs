@@ -1,0 +1,76 @@
+//! Shared helpers for the conformance tests: a leak tracker and a clock.
+#![allow(dead_code, unreachable_pub)] // each test binary uses a different subset
+
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+/// Counts the futures it wrapped that are still alive (not yet dropped),
+/// so a test can assert that nothing it spawned outlived the scope.
+#[derive(Clone, Debug, Default)]
+pub struct Tracker {
+    live: Arc<AtomicUsize>,
+    started: Arc<AtomicUsize>,
+}
+
+/// Held by a tracked future; its drop counts the future out.
+#[derive(Debug)]
+pub struct Alive {
+    live: Arc<AtomicUsize>,
+}
+
+impl Drop for Alive {
+    fn drop(&mut self) {
+        self.live.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+impl Tracker {
+    pub fn new() -> Self {
+        Tracker::default()
+    }
+
+    /// Wraps `fut` so that it is counted as alive from now until it is
+    /// dropped (completed or cancelled).
+    pub fn track<F: Future>(&self, fut: F) -> impl Future<Output = F::Output> + use<F> {
+        let alive = self.alive();
+        async move {
+            let _alive = alive;
+            fut.await
+        }
+    }
+
+    /// A guard counted as alive until dropped; move it into a future.
+    pub fn alive(&self) -> Alive {
+        self.live.fetch_add(1, Ordering::SeqCst);
+        self.started.fetch_add(1, Ordering::SeqCst);
+        Alive { live: self.live.clone() }
+    }
+
+    /// How many tracked futures are still alive.
+    pub fn live(&self) -> usize {
+        self.live.load(Ordering::SeqCst)
+    }
+
+    /// How many futures were ever tracked.
+    pub fn started(&self) -> usize {
+        self.started.load(Ordering::SeqCst)
+    }
+
+    /// Asserts that every tracked future has been dropped.
+    #[track_caller]
+    pub fn assert_all_done(&self) {
+        assert_eq!(self.live(), 0, "{} of {} tracked tasks are still alive", self.live(), self.started());
+    }
+}
+
+/// Milliseconds, for readable paused-clock tests.
+pub fn ms(n: u64) -> Duration {
+    Duration::from_millis(n)
+}
+
+/// Seconds, for readable paused-clock tests.
+pub fn secs(n: u64) -> Duration {
+    Duration::from_secs(n)
+}
