@@ -1,0 +1,34 @@
+//! Running cargo with the environment CI uses, echoing each command.
+
+use std::process::Command;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+
+/// Flags every build of `ci` shares, so that steps reuse each other's
+/// artifacts instead of rebuilding with different flags.
+pub(crate) const RUSTFLAGS: &str = "-D warnings";
+
+/// Runs `cargo <args>` with CI's flags, failing if it fails.
+pub(crate) fn cargo(args: &[&str]) -> Result<()> {
+    cargo_env(args, &[])
+}
+
+/// Runs `cargo <args>` with extra environment variables.
+pub(crate) fn cargo_env(args: &[&str], env: &[(&str, &str)]) -> Result<()> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let shown: Vec<String> = env.iter().map(|(k, v)| format!("{k}={v:?}")).collect();
+    eprintln!("$ {} cargo {}", shown.join(" "), args.join(" "));
+    let start = Instant::now();
+    let status = Command::new(cargo)
+        .args(args)
+        .env("RUSTFLAGS", RUSTFLAGS)
+        .envs(env.iter().copied())
+        .status()
+        .with_context(|| format!("running cargo {}", args.join(" ")))?;
+    eprintln!("  ({:.1}s)", start.elapsed().as_secs_f64());
+    if !status.success() {
+        bail!("`cargo {}` failed ({status})", args.join(" "));
+    }
+    Ok(())
+}
