@@ -1,4 +1,148 @@
-//! Structured concurrency for tokio.
+//! Structured concurrency for tokio: task groups whose children never
+//! outlive them, where the first failure cancels the siblings and every
+//! error comes back.
+//!
+//! # Why structured concurrency
+//!
+//! `tokio::spawn` starts a task that belongs to nobody. The code that
+//! spawned it may return, fail or be cancelled, and the task runs on: it
+//! holds connections, writes to closed channels, and when it fails, its
+//! error goes into a `JoinHandle` that nobody awaits. Hand-written fixes
+//! each get one part right: `join_all` waits for everything but cancels
+//! nothing when one fails; `try_join_all` stops at the first error but
+//! keeps only that one and does not run in parallel; a `JoinSet` aborts on
+//! drop but hands you errors one at a time, keeps every finished output
+//! until you ask for it, and leaves cancelling the siblings to you.
+//!
+//! taskscope makes the right thing the default, the way Python's
+//! `asyncio.TaskGroup`, Trio's nurseries, Go's `errgroup` and Java's
+//! `StructuredTaskScope` did. Its promise, in one sentence: **no task
+//! outlives the scope that started it, no error is ever lost, and a
+//! failure cancels exactly the work that depends on it.**
+//!
+//! # The task tree
+//!
+//! A [`scope`] runs a *body* and gives it a [`Spawner`]; everything the
+//! body spawns is a *child* of the scope, and children may spawn siblings
+//! or whole nested groups ([`Spawner::spawn_group`]). The program's tasks
+//! thus form a tree, and every node has a path — `crawler/site-a/page-17` —
+//! that appears in its `tracing` span and in its errors. The scope returns
+//! only when its body and every child have finished; so, recursively,
+//! when a scope returns, its whole subtree is gone.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread", start_paused = true)]
+//! # async fn main() {
+//! use std::time::Duration;
+//!
+//! async fn fetch(page: u32) -> Result<String, std::io::Error> {
+//!     tokio::time::sleep(Duration::from_millis(10)).await;
+//!     Ok(format!("page {page}"))
+//! }
+//!
+//! let pages = taskscope::TaskGroup::builder()
+//!     .name("crawler")
+//!     .scope(async |tg| {
+//!         let handles: Vec<_> =
+//!             (1..=3).map(|p| tg.spawn_named(format!("fetch-{p}"), fetch(p))).collect();
+//!         let mut pages = Vec::new();
+//!         for handle in handles {
+//!             pages.push(handle.await.expect("a failure would have cancelled the body"));
+//!         }
+//!         Ok(pages)
+//!     })
+//!     .await
+//!     .unwrap();
+//! assert_eq!(pages, ["page 1", "page 2", "page 3"]);
+//! # }
+//! ```
+//!
+//! # What a failing child does
+//!
+//! Under the default [`Policy::FailFast`], the first failure — a child
+//! returning `Err`, a child panicking, or the body returning `Err` —
+//! cancels every other child and the body. The scope waits until they have
+//! stopped, then returns `Err(`[`ErrorGroup`]`)` holding **every** error
+//! that occurred before the cancellation took effect, in the order they
+//! occurred, each with the [`TaskInfo`] (name, id, path) of its task.
+//! Children that were cancelled because of the failure are not errors.
+//! Printing the group shows the tree:
+//!
+//! ```text
+//! task group `crawler` failed with 2 errors:
+//! ├─ crawler/fetch-17 failed: connection refused
+//! └─ crawler/site-b failed: nested group had 1 error
+//!    └─ crawler/site-b/parse panicked: index out of bounds
+//! ```
+//!
+//! [`Policy::CollectAll`] lets every child finish and reports all errors;
+//! [`Policy::FirstSuccess`] stops at the first child that succeeds. A
+//! panic is resumed in the scope's caller after every child is joined
+//! (like `std::thread::scope`), unless the group was built with
+//! [`catch_panics`](Builder::catch_panics).
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread", start_paused = true)]
+//! # async fn main() {
+//! use std::time::Duration;
+//! use tokio::time::{Instant, sleep};
+//!
+//! let start = Instant::now();
+//! let err = taskscope::scope(async |tg| {
+//!     tg.spawn_named("slow", async {
+//!         sleep(Duration::from_secs(3600)).await;
+//!         Ok(())
+//!     });
+//!     tg.spawn_named("bad", async {
+//!         sleep(Duration::from_secs(1)).await;
+//!         Err("disk full")
+//!     });
+//!     Ok(())
+//! })
+//! .await
+//! .unwrap_err();
+//! assert_eq!(start.elapsed(), Duration::from_secs(1)); // `slow` did not hold the scope up
+//! assert_eq!(err.to_string(), "task group failed with 1 error:\n└─ bad failed: disk full");
+//! # }
+//! ```
+//!
+//! # How cancellation flows
+//!
+//! Cancelling a task means dropping its future at its next `.await` — what
+//! `JoinHandle::abort` does — so its `Drop` cleanup runs but no more of its
+//! code does. Cancellation flows *down* the tree: a group that fails,
+//! times out, is [cancelled](Spawner::cancel), or whose own future is
+//! dropped (by an outer timeout, an outer failing group, a `select!`)
+//! cancels its body and its children, and nested groups cancel theirs and
+//! wait for them before they report back, so no grandchild outlives its
+//! group.
+//!
+//! Some children need to say goodbye: flush a buffer, close a connection
+//! politely. Give the group a [grace period](Builder::grace): on
+//! cancellation it first cancels its [`token`](Spawner::token), which such
+//! children watch, and aborts what is still running only when the grace
+//! period is over. Children that never look at the token pay nothing for
+//! it.
+//!
+//! # The cancel-safety rule
+//!
+//! Everything in taskscope that returns a future documents what dropping
+//! that future loses, in a `# Cancel safety` section, in tokio's words.
+//! The rule across the crate: dropping a future never leaves a task
+//! running unowned, never loses an error that has already happened, and
+//! never loses an item or a permit that was not handed to you.
+//!
+//! # Modules
+//!
+//! * [`task_group`]: scopes, owned groups, handles and policies; its main
+//!   items are also at the crate root.
+//! * [`error_group`]: [`ErrorGroup`], [`TaskError`], [`TaskInfo`].
+//! * `timeout`, `semaphore`, `queue`: deadlines and cancel scopes, limits,
+//!   and work queues with `join` (each behind the feature of that name,
+//!   all on by default).
+//! * [`guide`]: moving from `join_all`, `try_join_all`, `JoinSet` and
+//!   `select!` to scopes, with before-and-after code.
+//! * [`prelude`]: `use taskscope::prelude::*;` for the everyday names.
 #![forbid(unsafe_code)]
 
 #[doc(inline)]
@@ -15,7 +159,10 @@ pub use taskscope_task_group as task_group;
 #[doc(inline)]
 pub use taskscope_timeout as timeout;
 
+pub mod guide;
+pub mod prelude;
+
 pub use taskscope_task_group::{
-    BoxError, Builder, ErrorGroup, JoinError, Policy, Ready, SpawnError, Spawner, TaskError,
+    BoxError, Builder, ErrorGroup, Join, JoinError, Policy, Ready, SpawnError, Spawner, TaskError,
     TaskGroup, TaskHandle, TaskInfo, scope,
 };
