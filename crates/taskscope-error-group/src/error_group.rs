@@ -286,10 +286,6 @@ impl<E> ErrorGroup<E> {
     /// Useful at a boundary that wants "the" error: a scope whose single
     /// child failed yields that child's error.
     ///
-    /// # Errors
-    ///
-    /// Returns `Err(self)` when the group holds no leaf or more than one.
-    ///
     /// # Examples
     ///
     /// ```
@@ -299,6 +295,10 @@ impl<E> ErrorGroup<E> {
     /// let single = group.into_single().unwrap();
     /// assert_eq!(single.into_failed(), Some("boom"));
     /// ```
+    ///
+    /// # Errors
+    ///
+    /// Returns `Err(self)` when the group holds no leaf or more than one.
     pub fn into_single(self) -> Result<TaskError<E>, Self> {
         if self.iter_flat().take(2).count() != 1 {
             return Err(self);

@@ -18,7 +18,8 @@ const SIZES: [u64; 3] = [1_000, 10_000, 100_000];
 
 fn runtimes() -> [(&'static str, Runtime); 2] {
     let current = Builder::new_current_thread().enable_all().build().expect("runtime");
-    let multi = Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+    let multi =
+        Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
     [("current_thread", current), ("multi_thread", multi)]
 }
 

@@ -173,24 +173,24 @@ impl Builder {
     ///
     /// See the [type-level example](Builder).
     ///
-    /// # Errors
-    ///
-    /// An [`ErrorGroup`] with every error of the body and the children, in
-    /// occurrence order; or, if the group was cancelled before the body
-    /// returned a value, an empty one for which
-    /// [`is_cancelled`](ErrorGroup::is_cancelled) is true.
-    ///
-    /// # Panics
-    ///
-    /// Resumes the first panic of a child or of the body once every child
-    /// has finished, unless the group [catches panics](Self::catch_panics).
-    ///
     /// # Cancel safety
     ///
     /// Dropping the returned future cancels the group: every child is
     /// aborted and nothing keeps running. Since `Drop` cannot wait, the
     /// aborted children are dropped by the runtime shortly after, not
     /// before the drop returns.
+    ///
+    /// # Panics
+    ///
+    /// Resumes the first panic of a child or of the body once every child
+    /// has finished, unless the group [catches panics](Self::catch_panics).
+    ///
+    /// # Errors
+    ///
+    /// An [`ErrorGroup`] with every error of the body and the children, in
+    /// occurrence order; or, if the group was cancelled before the body
+    /// returned a value, an empty one for which
+    /// [`is_cancelled`](ErrorGroup::is_cancelled) is true.
     pub fn scope<F, T, E>(self, body: F) -> impl Future<Output = Result<T, ErrorGroup<E>>>
     where
         F: AsyncFnOnce(Spawner<E>) -> Result<T, E>,

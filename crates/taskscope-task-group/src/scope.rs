@@ -92,14 +92,13 @@ use crate::{Builder, Spawner};
 /// # }
 /// ```
 ///
-/// # Errors
+/// # Cancel safety
 ///
-/// An [`ErrorGroup`] holding every error of the body and the children, in
-/// occurrence order. If the group was cancelled (by
-/// [`Spawner::cancel`], or through its token) before the body returned a
-/// value, there is no value to return: the scope returns an empty
-/// `ErrorGroup` for which [`is_cancelled`](ErrorGroup::is_cancelled) is
-/// true.
+/// Dropping the scope's future (an outer timeout, an outer group failing,
+/// a `select!`) cancels the group: the body is dropped and every child is
+/// aborted, nested groups included. Since `Drop` cannot wait, the aborted
+/// children are dropped by the runtime right after, not before the drop
+/// returns.
 ///
 /// # Panics
 ///
@@ -110,13 +109,14 @@ use crate::{Builder, Spawner};
 /// [`catch_panics`](crate::Builder::catch_panics) to get them as entries
 /// instead.
 ///
-/// # Cancel safety
+/// # Errors
 ///
-/// Dropping the scope's future (an outer timeout, an outer group failing,
-/// a `select!`) cancels the group: the body is dropped and every child is
-/// aborted, nested groups included. Since `Drop` cannot wait, the aborted
-/// children are dropped by the runtime right after, not before the drop
-/// returns.
+/// An [`ErrorGroup`] holding every error of the body and the children, in
+/// occurrence order. If the group was cancelled (by
+/// [`Spawner::cancel`], or through its token) before the body returned a
+/// value, there is no value to return: the scope returns an empty
+/// `ErrorGroup` for which [`is_cancelled`](ErrorGroup::is_cancelled) is
+/// true.
 pub fn scope<F, T, E>(body: F) -> impl Future<Output = Result<T, ErrorGroup<E>>>
 where
     F: AsyncFnOnce(Spawner<E>) -> Result<T, E>,

@@ -154,11 +154,6 @@ impl<E: Send + 'static> Spawner<E> {
     /// Spawns `fut` if the group still takes children, and otherwise hands
     /// the future back inside the error.
     ///
-    /// # Errors
-    ///
-    /// [`SpawnError::Closed`] when the group was cancelled, failed, or has
-    /// finished.
-    ///
     /// # Examples
     ///
     /// ```
@@ -179,6 +174,11 @@ impl<E: Send + 'static> Spawner<E> {
     /// # Panics
     ///
     /// Panics if called outside a tokio runtime, like `tokio::spawn`.
+    ///
+    /// # Errors
+    ///
+    /// [`SpawnError::Closed`] when the group was cancelled, failed, or has
+    /// finished.
     #[track_caller]
     pub fn try_spawn<F, T>(&self, fut: F) -> Result<TaskHandle<T>, SpawnError<F>>
     where
@@ -260,12 +260,6 @@ impl<E: Send + 'static> Spawner<E> {
     /// start: if it fails before `started`, the failure is the group's (and
     /// under FailFast cancels it) and `start` returns the [`JoinError`].
     ///
-    /// # Errors
-    ///
-    /// A [`JoinError`]: the child failed, panicked or was cancelled before it
-    /// started, the group was closed, or the child ended `Ok` without
-    /// calling `started` ([`is_not_started`](JoinError::is_not_started)).
-    ///
     /// # Examples
     ///
     /// ```
@@ -301,6 +295,12 @@ impl<E: Send + 'static> Spawner<E> {
     /// # Panics
     ///
     /// Panics if called outside a tokio runtime, like `tokio::spawn`.
+    ///
+    /// # Errors
+    ///
+    /// A [`JoinError`]: the child failed, panicked or was cancelled before it
+    /// started, the group was closed, or the child ended `Ok` without
+    /// calling `started` ([`is_not_started`](JoinError::is_not_started)).
     #[track_caller]
     pub fn start<F, Fut, V, T>(
         &self,

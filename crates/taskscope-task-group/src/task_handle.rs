@@ -50,10 +50,9 @@ use crate::child::ChildOutput;
 ///
 /// # Cancel safety
 ///
-/// Awaiting a handle is cancel safe: dropping the `.await` (in a `select!`,
+/// This method is cancel safe: dropping the `.await` (in a `select!`,
 /// say) neither cancels the child nor loses its value, which a later await
 /// of the same handle still returns.
-#[must_use = "dropping a TaskHandle detaches the child; the group still waits for it"]
 pub struct TaskHandle<T> {
     inner: Inner<T>,
     name: Option<Arc<str>>,
