@@ -135,7 +135,7 @@ where
                 });
                 if sleep.as_mut().poll(cx).is_ready() {
                     *this.grace_over = true;
-                    shared.abort_all();
+                    shared.abort_all(true);
                     if shared.must_stop_body(true) {
                         this.body.set(Body::Done);
                     }

@@ -73,6 +73,7 @@ struct Registry {
     aborted: bool,
     /// Length at which finished entries are dropped (amortised O(1)).
     compact_at: usize,
+    groups_compact_at: usize,
 }
 
 /// What went wrong, in occurrence order, and how the group was stopped.
@@ -115,6 +116,7 @@ impl<E> Shared<E> {
                 groups: Vec::new(),
                 aborted: false,
                 compact_at: COMPACT_MIN,
+                groups_compact_at: COMPACT_MIN,
             }),
             outcome: Mutex::new(Outcome {
                 errors: Vec::new(),
@@ -207,24 +209,31 @@ impl<E> Shared<E> {
     /// Remembers a nested group, so that an abort of this group reaches it.
     pub(crate) fn register_group(&self, group: Weak<dyn Stop>) {
         let mut reg = lock(&self.registry);
-        if reg.aborted {
+        if reg.aborted && self.outcome().forced {
             drop(reg);
             if let Some(group) = group.upgrade() {
                 group.stop_now();
             }
             return;
         }
-        reg.groups.retain(|g| g.strong_count() > 0);
+        if reg.groups.len() >= reg.groups_compact_at {
+            reg.groups.retain(|g| g.strong_count() > 0);
+            reg.groups_compact_at = (reg.groups.len() * 2).max(COMPACT_MIN);
+        }
         reg.groups.push(group);
     }
 
-    /// Aborts every child now, whatever the grace period; nested groups are
-    /// told to stop at once.
-    pub(crate) fn abort_all(&self) {
+    /// Aborts every child task now. Nested groups are never aborted as
+    /// tasks: they learn of the cancel through their token (a child of this
+    /// group's), stop with their own grace period and join their children.
+    /// With `force`, they are told to stop at once instead, without grace:
+    /// what this group's own expired grace period or drop demands.
+    pub(crate) fn abort_all(&self, force: bool) {
         let (handles, groups) = {
             let mut reg = lock(&self.registry);
             reg.aborted = true;
-            (std::mem::take(&mut reg.handles), std::mem::take(&mut reg.groups))
+            let groups = if force { std::mem::take(&mut reg.groups) } else { Vec::new() };
+            (std::mem::take(&mut reg.handles), groups)
         };
         for group in &groups {
             if let Some(group) = group.upgrade() {
@@ -251,7 +260,7 @@ impl<E> Shared<E> {
         self.state.fetch_or(CANCELLED, Ordering::AcqRel);
         self.token.cancel();
         if self.config.grace.is_none() {
-            self.abort_all();
+            self.abort_all(false);
         }
         self.waker.wake();
     }
@@ -261,7 +270,7 @@ impl<E> Shared<E> {
     pub(crate) fn cancel_now(&self) {
         self.cancel(Reason::Cancelled);
         self.outcome().forced = true;
-        self.abort_all();
+        self.abort_all(true);
         self.waker.wake();
     }
 

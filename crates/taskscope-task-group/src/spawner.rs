@@ -114,7 +114,7 @@ impl<E: Send + 'static> Spawner<E> {
         F: Future<Output = Result<T, E>> + Send + 'static,
         T: Send + 'static,
     {
-        self.spawn_child(fut, ()).unwrap_or_else(|_| self.refused(None))
+        self.spawn_child(fut, (), Kind::Task).unwrap_or_else(|_| self.refused(None))
     }
 
     /// Spawns `fut` as a child called `name`, which appears in its
@@ -148,7 +148,7 @@ impl<E: Send + 'static> Spawner<E> {
         T: Send + 'static,
     {
         let name: Arc<str> = name.into();
-        self.spawn_child(fut, name.clone()).unwrap_or_else(|_| self.refused(Some(name)))
+        self.spawn_child(fut, name.clone(), Kind::Task).unwrap_or_else(|_| self.refused(Some(name)))
     }
 
     /// Spawns `fut` if the group still takes children, and otherwise hands
@@ -185,7 +185,7 @@ impl<E: Send + 'static> Spawner<E> {
         F: Future<Output = Result<T, E>> + Send + 'static,
         T: Send + 'static,
     {
-        self.spawn_child(fut, ()).map_err(SpawnError::Closed)
+        self.spawn_child(fut, (), Kind::Task).map_err(SpawnError::Closed)
     }
 
     /// Spawns a nested group as a child: `body` runs as the nested group's
@@ -241,7 +241,7 @@ impl<E: Send + 'static> Spawner<E> {
         let fut = body(Spawner::from_shared(nested.clone()));
         let driver = Driver::new(nested, fut);
         let run = async move { Nested(driver.await) };
-        match self.spawn_child(run, name.clone()) {
+        match self.spawn_child(run, name.clone(), Kind::Group) {
             Ok(handle) => {
                 self.shared.register_group(weak as std::sync::Weak<dyn Stop>);
                 handle
@@ -496,6 +496,7 @@ impl<E: Send + 'static> Spawner<E> {
         &self,
         fut: F,
         name: N,
+        kind: Kind,
     ) -> Result<TaskHandle<<F::Output as IntoExit<E>>::Value>, F>
     where
         F: Future + Send + 'static,
@@ -523,7 +524,9 @@ impl<E: Send + 'static> Spawner<E> {
             span.record("name", info.name()).record("path", info.path());
             handle
         };
-        shared.register(handle.abort_handle());
+        if kind == Kind::Task {
+            shared.register(handle.abort_handle());
+        }
         Ok(TaskHandle::new(handle, handle_name))
     }
 
@@ -536,6 +539,14 @@ impl<E: Send + 'static> Spawner<E> {
         );
         TaskHandle::closed(name)
     }
+}
+
+/// What a child is, for the group's cancel: plain tasks are aborted, nested
+/// groups are told to stop (see `Shared::abort_all`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Task,
+    Group,
 }
 
 impl<E> fmt::Debug for Spawner<E> {

@@ -12,17 +12,21 @@ use std::time::Duration;
 pub struct Tracker {
     live: Arc<AtomicUsize>,
     started: Arc<AtomicUsize>,
+    zero: Arc<tokio::sync::Notify>,
 }
 
 /// Held by a tracked future; its drop counts the future out.
 #[derive(Debug)]
 pub struct Alive {
     live: Arc<AtomicUsize>,
+    zero: Arc<tokio::sync::Notify>,
 }
 
 impl Drop for Alive {
     fn drop(&mut self) {
-        self.live.fetch_sub(1, Ordering::SeqCst);
+        if self.live.fetch_sub(1, Ordering::SeqCst) == 1 {
+            self.zero.notify_waiters();
+        }
     }
 }
 
@@ -45,7 +49,7 @@ impl Tracker {
     pub fn alive(&self) -> Alive {
         self.live.fetch_add(1, Ordering::SeqCst);
         self.started.fetch_add(1, Ordering::SeqCst);
-        Alive { live: self.live.clone() }
+        Alive { live: self.live.clone(), zero: self.zero.clone() }
     }
 
     /// How many tracked futures are still alive.
@@ -58,10 +62,30 @@ impl Tracker {
         self.started.load(Ordering::SeqCst)
     }
 
+    /// Waits until every tracked future has been dropped: for code paths
+    /// that abort from `Drop` and so cannot wait themselves. No clock.
+    pub async fn wait_all_done(&self) {
+        loop {
+            let notified = self.zero.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            if self.live() == 0 {
+                return;
+            }
+            notified.await;
+        }
+    }
+
     /// Asserts that every tracked future has been dropped.
     #[track_caller]
     pub fn assert_all_done(&self) {
-        assert_eq!(self.live(), 0, "{} of {} tracked tasks are still alive", self.live(), self.started());
+        assert_eq!(
+            self.live(),
+            0,
+            "{} of {} tracked tasks are still alive",
+            self.live(),
+            self.started()
+        );
     }
 }
 
