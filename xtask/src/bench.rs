@@ -8,11 +8,6 @@ use anyhow::{Context, Result};
 
 use crate::cmd::cargo;
 
-/// The contender every ratio is taken against, per bench group prefix;
-/// the first one present in a group wins.
-const BASELINES: [&str; 6] =
-    ["join_set", "tokio", "vec_join_handle", "futures_unordered", "async_channel", "tokio_mpsc"];
-
 pub(crate) fn run(args: &[String]) -> Result<()> {
     let quick = args.iter().any(|a| a == "--quick");
     if args.iter().any(|a| a == "--report") {
@@ -41,31 +36,38 @@ fn print_table(dir: &Path) -> Result<()> {
     let mut table = Table::new();
     collect(dir, &mut table)?;
     for (group, contenders) in &table {
-        println!("\n{group} (median ns per element)");
+        println!("\n{group}: median ns per element");
         let params: std::collections::BTreeSet<u64> =
             contenders.values().flat_map(|m| m.keys().copied()).collect();
-        let baseline = BASELINES.iter().find(|b| contenders.contains_key(**b)).copied();
-        print!("  {:<24}", "contender");
+        print!("  {:<28}", "contender");
         for p in &params {
-            print!("{p:>14}");
+            print!("{p:>12}");
         }
         println!();
         for (name, by_param) in contenders {
-            print!("  {name:<24}");
+            print!("  {name:<28}");
             for p in &params {
-                let cell = match (by_param.get(p), baseline.and_then(|b| contenders[b].get(p))) {
-                    (Some(v), Some(base)) if baseline != Some(name.as_str()) => {
-                        format!("{v:.1} ({:.2}x)", v / base)
-                    }
-                    (Some(v), _) => format!("{v:.1}"),
-                    (None, _) => "-".to_owned(),
-                };
-                print!("{cell:>14}");
+                match by_param.get(p) {
+                    Some(v) => print!("{v:>12.1}"),
+                    None => print!("{:>12}", "-"),
+                }
             }
             println!();
         }
-        if let Some(b) = baseline {
-            println!("  ratios are to `{b}`");
+        // Ratios of each taskscope contender to each peer, in this run.
+        for (ours, our_values) in contenders.iter().filter(|(n, _)| n.starts_with("taskscope")) {
+            for (peer, peer_values) in
+                contenders.iter().filter(|(n, _)| !n.starts_with("taskscope"))
+            {
+                print!("  {:<28}", format!("{ours} / {peer}"));
+                for p in &params {
+                    match (our_values.get(p), peer_values.get(p)) {
+                        (Some(a), Some(b)) => print!("{:>11.2}x", a / b),
+                        _ => print!("{:>12}", "-"),
+                    }
+                }
+                println!();
+            }
         }
     }
     Ok(())
