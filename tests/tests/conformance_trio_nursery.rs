@@ -624,8 +624,8 @@ async fn trio_cancel_scope_exceptiongroup_filtering() {
             let outer_cancel = outer.clone();
             let tracker = tracker.clone();
             let log = log.clone();
-            let nursery =
-                outer.spawn_group(TaskGroup::builder().name("nursery"), |nursery| async move {
+            let nursery = outer.spawn_group(TaskGroup::builder().name("nursery"), |nursery| {
+                tracker.clone().track(async move {
                     let (running_tx, mut running_rx) = mpsc::unbounded_channel();
                     for name in ["t1", "t2"] {
                         let running_tx = running_tx.clone();
@@ -645,16 +645,17 @@ async fn trio_cancel_scope_exceptiongroup_filtering() {
                     outer_cancel.cancel();
                     let crash_log = log.clone();
                     let crasher = nursery
-                        .try_spawn(async move {
+                        .try_spawn(tracker.track(async move {
                             crash_log.push("crasher ran");
                             Err::<(), Error>("KeyError")
-                        })
+                        }))
                         .expect_err("the nursery is cancelled")
                         .into_inner();
                     assert!(log.get().is_empty(), "a refused child does not run");
                     assert_eq!(crasher.await, Err("KeyError"));
                     Ok(())
-                });
+                })
+            });
             nursery.await.expect("the outer cancel stops the body here");
             unreachable!("the outer group was cancelled");
         })
@@ -668,6 +669,7 @@ async fn trio_cancel_scope_exceptiongroup_filtering() {
 // spawned into a cancelled group is refused and never starts (Trio starts
 // it and cancels it at its first checkpoint).
 async fn trio_precancelled_task() {
+    let tracker = Tracker::new();
     let log = Log::default();
     let blocker = |log: Log| async move {
         log.push("started");
@@ -675,16 +677,18 @@ async fn trio_precancelled_task() {
     };
     taskscope::scope(async |tg| {
         tg.cancel();
-        let handle = tg.spawn(blocker(log.clone()));
+        let handle = tg.spawn(tracker.track(blocker(log.clone())));
         assert!(handle.is_finished());
         assert_eq!(handle.id(), None);
         assert!(handle.await.unwrap_err().is_closed());
-        let refused = tg.try_spawn(blocker(log.clone())).unwrap_err();
+        let refused = tg.try_spawn(tracker.track(blocker(log.clone()))).unwrap_err();
         assert!(refused.is_closed());
         Ok::<_, Error>(())
     })
     .await
     .unwrap();
+    tracker.assert_all_done();
+    assert_eq!(tracker.started(), 2);
     assert!(log.get().is_empty());
 }
 
@@ -698,20 +702,22 @@ async fn trio_cancel_inheritance() {
     taskscope::scope(async |tg| {
         for worker in ["w1", "w2"] {
             let (tracker, log, running_tx) = (tracker.clone(), log.clone(), running_tx.clone());
-            tg.spawn_group(TaskGroup::builder().name(worker), move |nursery| async move {
-                for leaf in ["l1", "l2"] {
-                    let cancelled = log.on_drop(format!("{worker}-{leaf}"));
-                    let running_tx = running_tx.clone();
-                    nursery.spawn_named(
-                        leaf,
-                        tracker.track(async move {
-                            let _cancelled = cancelled;
-                            let _ = running_tx.send(());
-                            forever::<()>().await
-                        }),
-                    );
-                }
-                forever::<()>().await
+            tg.spawn_group(TaskGroup::builder().name(worker), move |nursery| {
+                tracker.clone().track(async move {
+                    for leaf in ["l1", "l2"] {
+                        let cancelled = log.on_drop(format!("{worker}-{leaf}"));
+                        let running_tx = running_tx.clone();
+                        nursery.spawn_named(
+                            leaf,
+                            tracker.track(async move {
+                                let _cancelled = cancelled;
+                                let _ = running_tx.send(());
+                                forever::<()>().await
+                            }),
+                        );
+                    }
+                    forever::<()>().await
+                })
             });
         }
         for _ in 0..4 {
@@ -728,21 +734,23 @@ async fn trio_cancel_inheritance() {
 
 // Trio: test_locals_destroyed_promptly_on_cancel
 async fn trio_locals_destroyed_promptly_on_cancel() {
+    let tracker = Tracker::new();
     let log = Log::default();
     taskscope::scope(async |tg| {
         let (running_tx, running_rx) = oneshot::channel();
         let local = log.on_drop("destroyed");
-        tg.spawn(async move {
+        tg.spawn(tracker.track(async move {
             let _local = local;
             let _ = running_tx.send(());
             forever::<()>().await
-        });
+        }));
         let _ = running_rx.await;
         tg.cancel();
         Ok::<_, Error>(())
     })
     .await
     .unwrap();
+    tracker.assert_all_done();
     assert_eq!(log.get(), ["destroyed"]);
 }
 
@@ -951,9 +959,10 @@ async fn trio_nursery_closure() {
     tracker.assert_all_done();
     assert_eq!(log.get(), ["child2 ran"]);
     let kept = kept.unwrap();
-    let late = kept.spawn_named("child2", async { Ok(()) });
+    let late = kept.spawn_named("child2", tracker.track(async { Ok(()) }));
     assert!(late.await.unwrap_err().is_closed());
-    assert!(kept.try_spawn(async { Ok(()) }).unwrap_err().is_closed());
+    assert!(kept.try_spawn(tracker.track(async { Ok(()) })).unwrap_err().is_closed());
+    tracker.assert_all_done();
 }
 
 // Trio: test_spawn_name. Names are given explicitly (there are no function
@@ -1008,8 +1017,8 @@ async fn trio_task_tree_introspection() {
         .scope(async |parent| {
             paths.push(parent.path());
             let (tracker, paths, grandparent) = (tracker.clone(), paths.clone(), parent.clone());
-            let child1 =
-                parent.spawn_group(TaskGroup::builder().name("child1"), |child1| async move {
+            let child1 = parent.spawn_group(TaskGroup::builder().name("child1"), |child1| {
+                tracker.clone().track(async move {
                     paths.push(child1.path());
                     let (done_tx, done_rx) = oneshot::channel();
                     let sibling = child1.clone();
@@ -1024,7 +1033,8 @@ async fn trio_task_tree_introspection() {
                     );
                     let _ = done_rx.await;
                     Ok(child1.path().to_owned())
-                });
+                })
+            });
             assert_eq!(child1.await.unwrap(), "parent/child1");
             assert_eq!(parent.len(), 0);
             Ok(())
@@ -1390,22 +1400,27 @@ async fn trio_nursery_start_with_cancelled_nursery() {
     for cancel_before_started in [true, false] {
         let tracker = Tracker::new();
         taskscope::scope(async |nursery| {
-            let target = nursery.start(setup_nursery).await.unwrap();
+            let target = nursery.start(|ready| tracker.track(setup_nursery(ready))).await.unwrap();
             let to_cancel = target.clone();
             let before_started = move || {
                 if cancel_before_started {
                     to_cancel.cancel();
                 }
             };
-            let tracker = tracker.clone();
-            target.start(|ready| sleeping_children(ready, before_started, tracker)).await.unwrap();
+            let children_tracker = tracker.clone();
+            target
+                .start(|ready| {
+                    tracker.track(sleeping_children(ready, before_started, children_tracker))
+                })
+                .await
+                .unwrap();
             target.cancel();
             Ok::<_, Error>(())
         })
         .await
         .unwrap();
         tracker.assert_all_done();
-        assert_eq!(tracker.started(), 2);
+        assert_eq!(tracker.started(), 4);
     }
 }
 
@@ -1532,17 +1547,21 @@ async fn group_nested_errors_reach_parent_with_paths() {
         .scope(async |crawler| {
             crawler.spawn_named("slow", tracker.track(forever::<()>()));
             let tracker = tracker.clone();
-            crawler.spawn_group(TaskGroup::builder().name("site-a"), |site| async move {
-                let inner_tracker = tracker.clone();
-                site.spawn_group(TaskGroup::builder().name("pages"), |pages| async move {
-                    pages.spawn_named(
-                        "parse-1",
-                        inner_tracker.track(async { Err::<(), Error>("bad html") }),
-                    );
-                    forever::<()>().await
-                });
-                site.spawn_named("fetch-2", tracker.track(forever::<()>()));
-                Ok(())
+            crawler.spawn_group(TaskGroup::builder().name("site-a"), |site| {
+                tracker.clone().track(async move {
+                    let inner_tracker = tracker.clone();
+                    site.spawn_group(TaskGroup::builder().name("pages"), |pages| {
+                        inner_tracker.clone().track(async move {
+                            pages.spawn_named(
+                                "parse-1",
+                                inner_tracker.track(async { Err::<(), Error>("bad html") }),
+                            );
+                            forever::<()>().await
+                        })
+                    });
+                    site.spawn_named("fetch-2", tracker.track(forever::<()>()));
+                    Ok(())
+                })
             });
             Ok(())
         })
@@ -1572,9 +1591,11 @@ async fn group_nested_unnamed_path() {
         .name("outer")
         .scope(async |outer| {
             let tracker = tracker.clone();
-            let nested = outer.spawn_group(TaskGroup::builder(), |inner| async move {
-                inner.spawn_named("leaf", tracker.track(async { Err::<(), Error>("boom") }));
-                forever::<()>().await
+            let nested = outer.spawn_group(TaskGroup::builder(), |inner| {
+                tracker.clone().track(async move {
+                    inner.spawn_named("leaf", tracker.track(async { Err::<(), Error>("boom") }));
+                    forever::<()>().await
+                })
             });
             group_id = nested.id();
             Ok(())
@@ -1601,7 +1622,7 @@ async fn group_nested_unnamed_path_spawned_before_the_body_runs() {
         .scope(async |outer| {
             let nested = outer.spawn_group(TaskGroup::builder(), |inner| {
                 inner.spawn_named("leaf", tracker.track(async { Err::<(), Error>("boom") }));
-                forever::<()>()
+                tracker.track(forever::<()>())
             });
             group_id = nested.id();
             Ok(())
@@ -1627,20 +1648,22 @@ async fn group_nested_parent_failure_cancels_grandchildren() {
         .name("outer")
         .scope(async |outer| {
             let (tracker2, log2) = (tracker.clone(), log.clone());
-            outer.spawn_group(TaskGroup::builder().name("workers"), move |workers| async move {
-                for i in 0..8 {
-                    let (cancelled, running_tx) =
-                        (log2.on_drop(format!("w{i}")), running_tx.clone());
-                    workers.spawn_named(
-                        format!("w{i}"),
-                        tracker2.track(async move {
-                            let _cancelled = cancelled;
-                            let _ = running_tx.send(());
-                            forever::<()>().await
-                        }),
-                    );
-                }
-                forever::<()>().await
+            outer.spawn_group(TaskGroup::builder().name("workers"), move |workers| {
+                tracker2.clone().track(async move {
+                    for i in 0..8 {
+                        let (cancelled, running_tx) =
+                            (log2.on_drop(format!("w{i}")), running_tx.clone());
+                        workers.spawn_named(
+                            format!("w{i}"),
+                            tracker2.track(async move {
+                                let _cancelled = cancelled;
+                                let _ = running_tx.send(());
+                                forever::<()>().await
+                            }),
+                        );
+                    }
+                    forever::<()>().await
+                })
             });
             outer.spawn_named(
                 "failer",
@@ -1678,17 +1701,19 @@ async fn group_nested_panic_resumes_in_outer() {
             }),
         );
         let tracker = tracker.clone();
-        outer.spawn_group(TaskGroup::builder().name("inner"), |inner| async move {
-            inner.spawn_named(
-                "bug",
-                tracker.track(async move {
-                    let _ = running_rx.await;
-                    panic!("index out of bounds");
-                    #[allow(unreachable_code)] // gives the block its type
-                    Ok::<(), Error>(())
-                }),
-            );
-            forever::<()>().await
+        outer.spawn_group(TaskGroup::builder().name("inner"), |inner| {
+            tracker.clone().track(async move {
+                inner.spawn_named(
+                    "bug",
+                    tracker.track(async move {
+                        let _ = running_rx.await;
+                        panic!("index out of bounds");
+                        #[allow(unreachable_code)] // gives the block its type
+                        Ok::<(), Error>(())
+                    }),
+                );
+                forever::<()>().await
+            })
         });
         Ok(())
     }))
@@ -1724,15 +1749,17 @@ async fn group_nested_abort_handle_joins_grandchildren() {
     let (running_tx, mut running_rx) = mpsc::unbounded_channel();
     taskscope::scope(async |tg| {
         let tracker = tracker.clone();
-        let nested = tg.spawn_group(TaskGroup::builder().name("nested"), |nested| async move {
-            for _ in 0..100 {
-                let running_tx = running_tx.clone();
-                nested.spawn(tracker.track(async move {
-                    let _ = running_tx.send(());
-                    forever::<()>().await
-                }));
-            }
-            forever::<()>().await
+        let nested = tg.spawn_group(TaskGroup::builder().name("nested"), |nested| {
+            tracker.clone().track(async move {
+                for _ in 0..100 {
+                    let running_tx = running_tx.clone();
+                    nested.spawn(tracker.track(async move {
+                        let _ = running_tx.send(());
+                        forever::<()>().await
+                    }));
+                }
+                forever::<()>().await
+            })
         });
         for _ in 0..100 {
             running_rx.recv().await;
@@ -1768,17 +1795,19 @@ async fn group_nested_parent_failure_grandchild_outlives_scope() {
             .name("outer")
             .scope(async |outer: Spawner<String>| {
                 let grandchild_tracker = tracker.clone();
-                outer.spawn_group(TaskGroup::builder().name("nested"), move |nested| async move {
-                    nested.spawn_named(
-                        "grandchild",
-                        grandchild_tracker.track(async move {
-                            let _ = running_tx.send(());
-                            let _ = wake_grandchild_rx.await;
-                            pending::<Result<(), String>>().await
-                        }),
-                    );
-                    let _ = wake_nested_rx.await;
-                    pending::<Result<(), String>>().await
+                outer.spawn_group(TaskGroup::builder().name("nested"), move |nested| {
+                    grandchild_tracker.clone().track(async move {
+                        nested.spawn_named(
+                            "grandchild",
+                            grandchild_tracker.track(async move {
+                                let _ = running_tx.send(());
+                                let _ = wake_grandchild_rx.await;
+                                pending::<Result<(), String>>().await
+                            }),
+                        );
+                        let _ = wake_nested_rx.await;
+                        pending::<Result<(), String>>().await
+                    })
                 });
                 let _ = running_rx.await;
                 outer.spawn_named(
@@ -1815,7 +1844,7 @@ async fn group_scope_in_cancelled_child_joins_grandchildren() {
     let (running_tx, mut running_rx) = mpsc::unbounded_channel();
     taskscope::scope(async |tg| {
         let tracker = tracker.clone();
-        tg.spawn(async move {
+        tg.spawn(tracker.clone().track(async move {
             let inner = taskscope::scope(async |inner: Spawner<String>| {
                 for _ in 0..100 {
                     let running_tx = running_tx.clone();
@@ -1828,7 +1857,7 @@ async fn group_scope_in_cancelled_child_joins_grandchildren() {
             })
             .await;
             cancel_is_ok(inner)
-        });
+        }));
         for _ in 0..100 {
             running_rx.recv().await;
         }
@@ -2008,16 +2037,18 @@ async fn group_owned_drop_aborts_everything() {
         );
     }
     let (tracker2, log2) = (tracker.clone(), log.clone());
-    tg.spawn_group(TaskGroup::builder().name("nested"), move |nested| async move {
-        nested.spawn(tracker2.track(async move {
-            sleep(secs(1)).await;
-            log2.push("grandchild ran past the drop");
-            Ok(())
-        }));
-        forever::<()>().await
+    tg.spawn_group(TaskGroup::builder().name("nested"), move |nested| {
+        tracker2.clone().track(async move {
+            nested.spawn(tracker2.track(async move {
+                sleep(secs(1)).await;
+                log2.push("grandchild ran past the drop");
+                Ok(())
+            }));
+            forever::<()>().await
+        })
     });
     sleep(ms(10)).await;
-    assert_eq!(tracker.live(), 4);
+    assert_eq!(tracker.live(), 5, "3 children, the nested group's body and its child");
     let token = tg.token();
     drop(tg);
     assert!(token.is_cancelled());
@@ -2126,7 +2157,7 @@ async fn group_spawn_from_inside_child() {
 
     let tracker = Tracker::new();
     let errors = taskscope::scope(async |tg| {
-        let root = tg.spawn_named("root", async { Ok(()) });
+        let root = tg.spawn_named("root", tracker.track(async { Ok(()) }));
         root.await.unwrap();
         for i in 0..2 {
             visit(tg.clone(), tracker.clone(), format!("b-{i}"), 1);
@@ -2179,22 +2210,27 @@ async fn group_close_then_spawn() {
         "task `late` was not spawned: the task group is closed (cancelled or finished)"
     );
 
-    let group = kept.spawn_group(TaskGroup::builder().name("late-group"), |_| async { Ok(()) });
+    let group = kept
+        .spawn_group(TaskGroup::builder().name("late-group"), |_| tracker.track(async { Ok(()) }));
     let err = group.await.unwrap_err();
     assert!(err.is_closed());
     assert_eq!(err.name(), Some("late-group"));
 
-    let err = kept.start(|ready: Ready<()>| async move {
-        ready.started(());
-        Ok(())
+    let err = kept.start(|ready: Ready<()>| {
+        tracker.track(async move {
+            ready.started(());
+            Ok(())
+        })
     });
     assert!(err.await.unwrap_err().is_closed());
 
-    let refused = kept.try_spawn(async { Ok(()) }).unwrap_err();
+    let refused = kept.try_spawn(tracker.track(async { Ok(()) })).unwrap_err();
     assert_eq!(
         refused.to_string(),
         "cannot spawn: the task group is closed (cancelled or finished)"
     );
+    assert_eq!(tracker.live(), 1, "the refused future is alive inside the error");
+    drop(refused);
     tracker.assert_all_done();
     assert_eq!(log.get(), ["ran"]);
 }
