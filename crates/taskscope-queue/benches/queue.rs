@@ -1,5 +1,6 @@
-//! Put/get throughput of `taskscope::queue::Queue` against `async-channel`
-//! and `tokio::sync::mpsc`, with 1 or 4 producers and 1 or 4 consumers.
+//! Bench: put/get throughput of the queue against async-channel and tokio mpsc.
+//!
+//! 1 or 4 producers times 1 or 4 consumers.
 //!
 //! Every contender gets a bounded buffer of `CAPACITY` items and moves
 //! `ITEMS` `u64`s per iteration on a two-thread tokio runtime: producers

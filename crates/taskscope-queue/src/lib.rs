@@ -1,6 +1,7 @@
-//! Work queues for tokio that know when the work is *done*: asyncio's
-//! `Queue`, `LifoQueue` and `PriorityQueue`, with `task_done`/`join` and
-//! Python 3.13's `shutdown`.
+//! Work queues for tokio that know when the work is done: `join`, `task_done`, `shutdown`.
+//!
+//! asyncio's `Queue`, `LifoQueue` and `PriorityQueue`, with `task_done`/`join`
+//! and Python 3.13's `shutdown`, for tokio.
 //!
 //! # Why a queue with `join`
 //!

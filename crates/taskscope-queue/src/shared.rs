@@ -1,5 +1,4 @@
-//! `Shared`: the state one queue shares between its handles, and the
-//! state machine every order uses.
+//! `Shared`: a queue's state, and the state machine every order uses.
 
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll, Waker};
@@ -368,8 +367,14 @@ impl<T> Shared<T> {
     // ----- shutdown -----
 
     pub(crate) fn shutdown(&self, immediate: bool) {
+        let state = self.lock();
+        Self::shutdown_locked(state, immediate);
+    }
+
+    /// Shuts down under the given lock, then releases it, drops what the
+    /// shutdown removed, and wakes every waiter that must see it.
+    fn shutdown_locked(mut state: MutexGuard<'_, State<T>>, immediate: bool) {
         let mut wakers = Vec::new();
-        let mut state = self.lock();
         let mut dropped = None;
         if immediate {
             if state.mode != Mode::Immediate {
@@ -413,10 +418,8 @@ impl<T> Shared<T> {
     pub(crate) fn detach_worker(&self, drained: bool) {
         let mut state = self.lock();
         state.pool_workers = state.pool_workers.saturating_sub(1);
-        let abandoned = state.pool_workers == 0 && !drained;
-        drop(state);
-        if abandoned {
-            self.shutdown(true);
+        if state.pool_workers == 0 && !drained {
+            Self::shutdown_locked(state, true);
         }
     }
 

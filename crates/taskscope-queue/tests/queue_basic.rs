@@ -1,5 +1,6 @@
-//! Basic queue behaviour: emptiness, fullness, order, capacity; ported
-//! from CPython's `QueueBasicTests` (Lib/test/test_asyncio/test_queues.py).
+//! Basic behaviour: emptiness, fullness, order, capacity, Debug.
+//!
+//! Ported from CPython's `QueueBasicTests` (Lib/test/test_asyncio/test_queues.py).
 
 use std::cell::RefCell;
 
@@ -145,4 +146,18 @@ fn items_are_dropped_with_the_last_handle() {
     assert_eq!(Rc::strong_count(&item), 2);
     drop(clone);
     assert_eq!(Rc::strong_count(&item), 1);
+}
+
+#[test]
+fn works_without_a_tokio_runtime() {
+    use std::future::Future;
+    use std::pin::pin;
+    use std::task::{Context, Poll, Waker};
+
+    let mut cx = Context::from_waker(Waker::noop());
+    let q = Queue::bounded(1).unwrap();
+    assert!(matches!(pin!(q.put(1)).poll(&mut cx), Poll::Ready(Ok(()))));
+    assert!(matches!(pin!(q.get()).poll(&mut cx), Poll::Ready(Ok(1))));
+    q.task_done().unwrap();
+    assert!(matches!(pin!(q.join()).poll(&mut cx), Poll::Ready(())));
 }

@@ -1,5 +1,6 @@
-//! Waiters are served first come, first served, nobody overtakes them, and
-//! a cancelled waiter blocks nobody (DESIGN rules 17 and 18).
+//! Waiters are served first come, first served; a cancelled one blocks nobody.
+//!
+//! DESIGN rules 17 and 18.
 
 use taskscope::queue::{LifoQueue, Queue, TryGetError};
 use tokio_test::{assert_pending, assert_ready, task};

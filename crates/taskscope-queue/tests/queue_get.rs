@@ -1,5 +1,6 @@
-//! `get`: waiting, cancellation, and waiting putters; ported from
-//! CPython's `QueueGetTests` (Lib/test/test_asyncio/test_queues.py).
+//! `get`: waiting, cancellation, and waiting putters.
+//!
+//! Ported from CPython's `QueueGetTests` (Lib/test/test_asyncio/test_queues.py).
 
 use std::collections::BTreeSet;
 use std::time::Duration;

@@ -1,6 +1,6 @@
-//! `task_done` and `join`, and the `Taken` guard; ported from CPython's
-//! `_QueueJoinTestMixin` (Lib/test/test_asyncio/test_queues.py), run for
-//! each of the three orders.
+//! `task_done`, `join` and the `Taken` guard, for each of the three orders.
+//!
+//! Ported from CPython's `_QueueJoinTestMixin` (Lib/test/test_asyncio/test_queues.py).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};

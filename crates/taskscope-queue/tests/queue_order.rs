@@ -1,5 +1,7 @@
-//! LIFO and priority order; ported from CPython's `LifoQueueTests` and
-//! `PriorityQueueTests` (Lib/test/test_asyncio/test_queues.py).
+//! LIFO and priority order.
+//!
+//! Ported from CPython's `LifoQueueTests` and `PriorityQueueTests`
+//! (Lib/test/test_asyncio/test_queues.py).
 
 use std::cmp::Reverse;
 

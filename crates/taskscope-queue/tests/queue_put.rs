@@ -1,5 +1,6 @@
-//! `put`: waiting, cancellation, and waiting getters; ported from CPython's
-//! `QueuePutTests` (Lib/test/test_asyncio/test_queues.py).
+//! `put`: waiting, cancellation, and waiting getters.
+//!
+//! Ported from CPython's `QueuePutTests` (Lib/test/test_asyncio/test_queues.py).
 
 use std::time::Duration;
 

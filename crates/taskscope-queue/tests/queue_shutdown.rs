@@ -1,6 +1,7 @@
-//! `shutdown` and `shutdown_immediate`; ported from CPython 3.13's
-//! `_QueueShutdownTestMixin` (Lib/test/test_asyncio/test_queues.py), run
-//! for each of the three orders.
+//! `shutdown` and `shutdown_immediate`, for each of the three orders.
+//!
+//! Ported from CPython 3.13's `_QueueShutdownTestMixin`
+//! (Lib/test/test_asyncio/test_queues.py).
 
 use taskscope::queue::{Fifo, JoinableQueue, Lifo, Order, Priority, Queue, TryGetError};
 use tokio_test::{assert_pending, assert_ready, task};

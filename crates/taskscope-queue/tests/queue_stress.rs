@@ -1,6 +1,7 @@
-//! Multi-thread stress: many producers and consumers, random cancellation
-//! of `put` and `get`; every item is delivered exactly once and `join`
-//! returns.
+//! Multi-thread stress with random cancellation: every item delivered exactly once.
+//!
+//! Many producers and consumers; `put` and `get` are cancelled at random
+//! await points, and `join` must return.
 
 use std::future::Future;
 use std::pin::pin;

@@ -1,5 +1,4 @@
-//! `WorkerPool`: workers in a task group, errors in its `ErrorGroup`, and
-//! no hang when the workers go away.
+//! `WorkerPool`: workers in a task group, errors in its `ErrorGroup`, no hangs.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -233,4 +232,23 @@ async fn run_on_the_multi_thread_runtime() {
         .await
         .unwrap();
     assert_eq!(sum.load(Ordering::Relaxed), (0..1_000).sum::<usize>());
+}
+
+#[tokio::test]
+async fn run_can_be_spawned_on_another_task() {
+    let queue = Queue::unbounded();
+    let pool = WorkerPool::new(2).unwrap();
+    let producer = queue.clone();
+    let queue_in_task = queue.clone();
+    let handle = tokio::spawn(async move {
+        pool.run(
+            &queue_in_task,
+            async move { producer.put(1u32).await.map_err(|e| e.to_string()) },
+            |_| async { Ok(()) },
+        )
+        .await
+    });
+    handle.await.unwrap().unwrap();
+    assert!(queue.is_shutdown());
+    assert_eq!(queue.unfinished(), 0);
 }
