@@ -1313,6 +1313,39 @@ async fn cpython_taskgroup_21_child_panic_wins_over_body_error_mt() {
     assert_eq!(panic_text(&*payload), "KeyboardInterrupt");
 }
 
+// _test_taskgroup_21 one level down: a child of a nested group panics. The
+// nested group resumes the panic once its children are joined, the outer
+// group treats that as its child failing and cancels the sibling, and the
+// very panic reaches the outer caller after everything is joined.
+#[tokio::test(start_paused = true)]
+async fn cpython_taskgroup_21_child_panic_in_nested_group() {
+    let tracker = Tracker::new();
+    let sibling = Probe::default();
+    let start = Instant::now();
+    let payload = expect_panic(TaskGroup::builder().name("g1").scope(async |g1: Spawner<Exc>| {
+        g1.spawn_named("sibling", tracker.track(sibling.watch(value_after(secs(10), ()))));
+        let t = tracker.clone();
+        g1.spawn_group(TaskGroup::builder().name("g2"), move |g2| async move {
+            g2.spawn_named(
+                "crash_soon",
+                t.track(async {
+                    sleep(ms(100)).await;
+                    panic!("KeyboardInterrupt");
+                    #[allow(unreachable_code)] // the child's type
+                    Ok::<(), Exc>(())
+                }),
+            );
+            Ok(())
+        });
+        Ok(())
+    }))
+    .await;
+    assert_eq!(tracker.live(), 0, "every task was dropped before the panic resumed");
+    assert_eq!(start.elapsed(), ms(100));
+    assert_eq!(sibling.cancelled(), 1);
+    assert_eq!(panic_text(&*payload), "KeyboardInterrupt");
+}
+
 // test_taskgroup_21a: a child's BaseException and the body's TypeError are
 // grouped: with catch_panics, the panic is an entry, then the body's error.
 #[tokio::test(start_paused = true)]
