@@ -52,8 +52,10 @@
 //!   test_ki_protection_doesnt_leave_cyclic_garbage: CPython garbage
 //!   cycles; the one with a nursery is ported as a drop check
 //!   (`trio_nursery_cancel_doesnt_create_cyclic_garbage`).
+//! - test_cancel_shield_abort: shields a nursery's own cancel scope; a group
+//!   has no shield (the timeout crate's `shield(fut)` protects one future).
 //! - test_cancel_scope_repr, test_cancel_scope_validation, test_cancel_points,
-//!   test_cancel_shielding, test_cancel_shield_abort, test_cancel_scope_nesting,
+//!   test_cancel_shielding, test_cancel_scope_nesting,
 //!   test_unshield_while_cancel_propagating, test_cancel_unbound,
 //!   test_cancel_scope_misnesting, test_basic_timeout, test_timekeeping,
 //!   test_yield_briefly_checks_for_timeout, test_current_effective_deadline,
