@@ -107,8 +107,9 @@ impl<F> Inherit<F> {
     /// use tokio::time::Instant;
     ///
     /// let deadline = Instant::now() + Duration::from_secs(1);
-    /// let child = timeout(Duration::from_secs(1), async { inherit(async {}) }).await.unwrap();
-    /// assert_eq!(child.deadline(), Some(deadline));
+    /// let mut child = None;
+    /// timeout(Duration::from_secs(1), async { child = Some(inherit(async {})) }).await.unwrap();
+    /// assert_eq!(child.unwrap().deadline(), Some(deadline));
     /// # }
     /// ```
     pub fn deadline(&self) -> Option<Instant> {

@@ -68,7 +68,7 @@ pub fn timeout<F>(duration: Duration, future: F) -> TimeoutFuture<F::IntoFuture>
 where
     F: IntoFuture,
 {
-    TimeoutFuture::new(future.into_future(), Instant::now().checked_add(duration))
+    TimeoutFuture::after(future.into_future(), duration)
 }
 
 /// A deadline you can move while the future under it runs: asyncio's
@@ -84,7 +84,8 @@ where
 /// timeout [`expired`](TimeoutHandle::expired).
 ///
 /// A `Timeout` runs one future, once: [`run`](Self::run) takes it by
-/// value.
+/// value. Dropping a `Timeout` that never ran changes nothing; its handles
+/// go on reporting it as `created`, with its deadline.
 ///
 /// # Examples
 ///
@@ -234,7 +235,7 @@ impl Timeout {
     ///
     /// A `Timeout` runs one future; using it twice does not compile:
     ///
-    /// ```compile_fail
+    /// ```compile_fail,E0382
     /// # async fn f() {
     /// use std::time::Duration;
     /// use taskscope::timeout::Timeout;

@@ -45,5 +45,5 @@ pub fn timeout_at<F>(deadline: Instant, future: F) -> TimeoutFuture<F::IntoFutur
 where
     F: IntoFuture,
 {
-    TimeoutFuture::new(future.into_future(), Some(deadline))
+    TimeoutFuture::at(future.into_future(), deadline)
 }

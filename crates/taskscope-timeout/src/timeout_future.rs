@@ -6,6 +6,7 @@ use std::future::Future;
 use std::pin::{Pin, pin};
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
+use std::time::Duration;
 
 use pin_project_lite::pin_project;
 use tokio::task::coop;
@@ -27,6 +28,11 @@ const DONE: u8 = 4;
 /// The deadline is known to be at or before the clock's "now", so the
 /// timer need not be consulted.
 const PAST: u8 = 8;
+/// The deadline may already be in the past when the timer is first needed
+/// (an absolute deadline), so compare it with the clock before arming the
+/// timer. A relative deadline lay in the future when it was set, and the
+/// timer wheel catches the rare one that passed before the first poll.
+const CHECK_PAST: u8 = 16;
 
 pin_project! {
     /// Future returned by [`timeout`](crate::timeout),
@@ -93,8 +99,23 @@ struct Link {
 }
 
 impl<F> TimeoutFuture<F> {
-    pub(crate) fn new(future: F, deadline: Option<Instant>) -> TimeoutFuture<F> {
-        TimeoutFuture { future, sleep: None, deadline, flags: 0, link: None }
+    /// A timeout `duration` from now (no deadline if that is too far for
+    /// the clock).
+    pub(crate) fn after(future: F, duration: Duration) -> TimeoutFuture<F> {
+        let deadline = Instant::now().checked_add(duration);
+        let flags = if duration.is_zero() { PAST } else { 0 };
+        TimeoutFuture { future, sleep: None, deadline, flags, link: None }
+    }
+
+    /// A timeout at `deadline`, which may be in the past.
+    pub(crate) fn at(future: F, deadline: Instant) -> TimeoutFuture<F> {
+        TimeoutFuture {
+            future,
+            sleep: None,
+            deadline: Some(deadline),
+            flags: CHECK_PAST,
+            link: None,
+        }
     }
 
     pub(crate) fn linked(future: F, shared: Arc<Shared>) -> TimeoutFuture<F> {
@@ -102,13 +123,8 @@ impl<F> TimeoutFuture<F> {
             let state = shared.lock();
             (state.deadline, state.version)
         };
-        TimeoutFuture {
-            future,
-            sleep: None,
-            deadline,
-            flags: 0,
-            link: Some(Link { shared, version }),
-        }
+        let link = Some(Link { shared, version });
+        TimeoutFuture { future, sleep: None, deadline, flags: CHECK_PAST, link }
     }
 
     /// The inner future.
@@ -173,7 +189,7 @@ impl<F: Future> Future for TimeoutFuture<F> {
         let mut me = self.project();
         let mut flags = *me.flags;
         if let Some(link) = me.link.as_mut() {
-            link.sync(cx.waker(), me.deadline, &mut flags, me.sleep.as_mut());
+            link.sync(Some(cx.waker()), me.deadline, &mut flags, me.sleep.as_mut());
         }
         let outer = context::current();
 
@@ -201,9 +217,16 @@ impl<F: Future> Future for TimeoutFuture<F> {
                 Poll::Pending => flags &= !SHIELDED,
             }
             if flags & FIRED == 0 {
+                // A reschedule made while the future ran (by the future
+                // itself, typically) applies at the wait it just reached.
+                let moved = match me.link.as_mut() {
+                    Some(link) => link.sync(None, me.deadline, &mut flags, me.sleep.as_mut()),
+                    None => false,
+                };
                 let expired = match *me.deadline {
                     Some(deadline) => {
-                        poll_timer(me.sleep, deadline, &mut flags, had_budget, cx).is_ready()
+                        poll_timer(me.sleep.as_mut(), deadline, &mut flags, had_budget, cx)
+                            .is_ready()
                     }
                     None => false,
                 };
@@ -214,6 +237,15 @@ impl<F: Future> Future for TimeoutFuture<F> {
                 flags |= FIRED;
                 if let Some(link) = me.link.as_ref() {
                     link.shared.lock().fired = true;
+                }
+                if moved {
+                    // The timeouts around this one may have been moved in
+                    // the same poll, after they described themselves to it:
+                    // who reports is decided at a fresh poll, which no
+                    // longer polls the future.
+                    cx.waker().wake_by_ref();
+                    *me.flags = flags;
+                    return Poll::Pending;
                 }
             }
             if flags & (SHIELDED | DONE) == SHIELDED {
@@ -248,25 +280,28 @@ impl<F> fmt::Debug for TimeoutFuture<F> {
 }
 
 impl Link {
-    /// Registers the waker, marks the timeout active and picks up a new
-    /// deadline if one was set since the last poll.
+    /// Registers the waker (if given), marks the timeout active and picks
+    /// up a new deadline if one was set since the last look. Returns whether
+    /// the deadline changed.
     fn sync(
         &mut self,
-        waker: &Waker,
+        waker: Option<&Waker>,
         deadline: &mut Option<Instant>,
         flags: &mut u8,
         sleep: Pin<&mut Option<Sleep>>,
-    ) {
+    ) -> bool {
         let new = {
             let mut state = self.shared.lock();
             if state.phase == Phase::Created {
                 state.phase = Phase::Active;
             }
-            if !state.waker.as_ref().is_some_and(|w| w.will_wake(waker)) {
-                state.waker = Some(waker.clone());
+            if let Some(waker) = waker {
+                if !state.waker.as_ref().is_some_and(|w| w.will_wake(waker)) {
+                    state.waker = Some(waker.clone());
+                }
             }
             if state.version == self.version || *flags & FIRED != 0 {
-                return;
+                return false;
             }
             self.version = state.version;
             state.deadline
@@ -280,6 +315,7 @@ impl Link {
                 sleep.reset(new);
             }
         }
+        true
     }
 }
 
@@ -317,7 +353,7 @@ fn poll_timer(
         return Poll::Ready(());
     }
     if sleep.is_none() {
-        if deadline <= Instant::now() {
+        if *flags & CHECK_PAST != 0 && deadline <= Instant::now() {
             *flags |= PAST;
             return Poll::Ready(());
         }

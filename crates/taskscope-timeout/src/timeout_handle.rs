@@ -13,7 +13,8 @@ use crate::shared::Shared;
 /// [`Timeout::handle`](crate::Timeout::handle).
 ///
 /// It works from any task or thread: a reschedule wakes the running
-/// timeout, which re-arms its timer at its next poll.
+/// timeout, which re-arms its timer at its next poll. Dropping a handle
+/// does nothing to the timeout.
 ///
 /// The Debug output names the timeout's state — `created` (not run yet),
 /// `active`, `expired` (its deadline fired) or `finished` — and its
@@ -55,10 +56,13 @@ impl TimeoutHandle {
     /// Moves the deadline to `deadline`: an [`Instant`], or `None` for no
     /// deadline.
     ///
-    /// The new deadline may be later or earlier than the old one; one at
-    /// or before now fires at the timeout's next poll, which this call
-    /// triggers (the future is still polled first, so if it is ready by
-    /// then its value wins).
+    /// The new deadline may be later or earlier than the old one, and one
+    /// at or before now fires at once: called from inside the timed
+    /// future, at the next await that has to wait; called from elsewhere,
+    /// at the timeout's next poll, which this call triggers (the future is
+    /// polled first there, so if it is ready by then, its value wins).
+    /// [`current_deadline`](crate::current_deadline) shows the new deadline
+    /// from the timeout's next poll on.
     ///
     /// Rescheduling a timeout that has not run yet changes the deadline it
     /// will run with. Once its deadline has fired, or its future has
