@@ -48,11 +48,13 @@ thread_local! {
 }
 
 /// The frame of the poll running on this thread.
+#[inline]
 pub(crate) fn current() -> Frame {
     CURRENT.get()
 }
 
 /// Records that a shielded future below the current frame is pending.
+#[inline]
 pub(crate) fn mark_shield_pending() {
     let mut frame = CURRENT.get();
     frame.shield_pending = true;
@@ -60,6 +62,7 @@ pub(crate) fn mark_shield_pending() {
 }
 
 /// Makes `frame` current until the returned guard is exited or dropped.
+#[inline]
 pub(crate) fn enter(frame: Frame) -> Entered {
     Entered { saved: CURRENT.replace(frame) }
 }
@@ -74,6 +77,7 @@ pub(crate) struct Entered {
 impl Entered {
     /// Restores the saved frame and returns whether a shield below was left
     /// pending.
+    #[inline]
     pub(crate) fn exit(self) -> bool {
         let this = ManuallyDrop::new(self);
         CURRENT.replace(this.saved).shield_pending
@@ -81,12 +85,14 @@ impl Entered {
 }
 
 impl Drop for Entered {
+    #[inline]
     fn drop(&mut self) {
         CURRENT.set(self.saved);
     }
 }
 
 /// The earlier of two optional deadlines, `None` meaning "never".
+#[inline]
 pub(crate) fn earliest(a: Option<Instant>, b: Option<Instant>) -> Option<Instant> {
     match (a, b) {
         (Some(a), Some(b)) => Some(a.min(b)),

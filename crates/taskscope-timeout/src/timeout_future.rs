@@ -327,6 +327,7 @@ impl Drop for Link {
 
 /// The frame the inner future is polled in: this deadline joins the ones
 /// around it.
+#[inline]
 fn inner_frame(outer: Frame, own: Option<Instant>, fired: bool) -> Frame {
     let (enforced, enforced_fired) = match (outer.enforced, own) {
         (Some(theirs), Some(mine)) if theirs < mine => (Some(theirs), outer.enforced_fired),
