@@ -49,6 +49,11 @@ pub trait FutureExt: Future + Sized {
     ///
     /// Polling the returned future panics outside a tokio runtime with the
     /// time driver enabled, once it needs its timer.
+    ///
+    /// # Errors
+    ///
+    /// The future resolves to `Err(`[`Elapsed`](crate::Elapsed)`)` if the deadline
+    /// passes before `self` completes.
     fn timeout(self, duration: Duration) -> TimeoutFuture<Self> {
         crate::timeout(duration, self)
     }
@@ -78,6 +83,11 @@ pub trait FutureExt: Future + Sized {
     ///
     /// Polling the returned future panics outside a tokio runtime with the
     /// time driver enabled, once it needs its timer.
+    ///
+    /// # Errors
+    ///
+    /// The future resolves to `Err(`[`Elapsed`](crate::Elapsed)`)` if the deadline
+    /// passes before `self` completes.
     fn timeout_at(self, deadline: Instant) -> TimeoutFuture<Self> {
         crate::timeout_at(deadline, self)
     }

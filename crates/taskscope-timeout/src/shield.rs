@@ -120,6 +120,10 @@ impl<F> Shield<F> {
     /// assert_eq!(shield(async { 5 }).into_inner().await, 5);
     /// # }
     /// ```
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe only if the inner future is.
     pub fn into_inner(self) -> F {
         self.future
     }

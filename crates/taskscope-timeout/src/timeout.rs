@@ -64,6 +64,11 @@ use crate::{TimeoutFuture, TimeoutHandle};
 /// Polling the returned future panics outside a tokio runtime with the time
 /// driver enabled, once it needs its timer (as [`tokio::time::sleep`]
 /// does). Calling `timeout` itself never panics.
+///
+/// # Errors
+///
+/// The future resolves to `Err(`[`Elapsed`](crate::Elapsed)`)` if the deadline
+/// passes before `future` completes.
 pub fn timeout<F>(duration: Duration, future: F) -> TimeoutFuture<F::IntoFuture>
 where
     F: IntoFuture,
@@ -267,6 +272,11 @@ impl Timeout {
     ///
     /// Polling the returned future panics outside a tokio runtime with the
     /// time driver enabled, once it needs its timer.
+    ///
+    /// # Errors
+    ///
+    /// The future resolves to `Err(`[`Elapsed`](crate::Elapsed)`)` if the deadline
+    /// passes before `future` completes.
     pub fn run<F>(self, future: F) -> TimeoutFuture<F::IntoFuture>
     where
         F: IntoFuture,

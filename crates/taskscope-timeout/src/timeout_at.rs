@@ -41,6 +41,11 @@ use crate::TimeoutFuture;
 ///
 /// Polling the returned future panics outside a tokio runtime with the time
 /// driver enabled, once it needs its timer.
+///
+/// # Errors
+///
+/// The future resolves to `Err(`[`Elapsed`](crate::Elapsed)`)` if the deadline
+/// passes before `future` completes.
 pub fn timeout_at<F>(deadline: Instant, future: F) -> TimeoutFuture<F::IntoFuture>
 where
     F: IntoFuture,

@@ -79,6 +79,11 @@ pin_project! {
     ///
     /// A poll that has to start the timer panics outside a tokio runtime
     /// with the time driver enabled, like [`tokio::time::sleep`].
+    ///
+    /// # Errors
+    ///
+    /// The future resolves to `Err(`[`Elapsed`](crate::Elapsed)`)` if the deadline
+    /// passes before the inner future completes.
     #[must_use = "futures do nothing unless you `.await` or poll them"]
     pub struct TimeoutFuture<F> {
         #[pin]
@@ -177,6 +182,10 @@ impl<F> TimeoutFuture<F> {
     /// assert_eq!(fut.into_inner().await, 3);
     /// # }
     /// ```
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe only if the inner future is.
     pub fn into_inner(self) -> F {
         self.future
     }
