@@ -30,6 +30,7 @@ impl Gcra {
     /// they could be taken (strictly after `now`) and takes nothing.
     ///
     /// `n` must be at most the burst (callers check).
+    #[inline]
     pub fn try_take(&self, n: u32, now: u64) -> Result<(), u64> {
         if n == 0 {
             return Ok(());

@@ -44,6 +44,7 @@ pub struct OwnedPermit {
 }
 
 impl OwnedPermit {
+    #[inline]
     pub(crate) fn new(sem: Semaphore, permits: usize) -> Self {
         OwnedPermit { sem, permits }
     }
@@ -149,6 +150,7 @@ impl OwnedPermit {
 }
 
 impl Drop for OwnedPermit {
+    #[inline]
     fn drop(&mut self) {
         if self.permits > 0 {
             self.sem.inner.sem.add_permits(self.permits);

@@ -34,6 +34,7 @@ pub struct Permit<'a> {
 }
 
 impl<'a> Permit<'a> {
+    #[inline]
     pub(crate) fn new(sem: &'a Semaphore, permits: usize) -> Self {
         Permit { sem, permits }
     }
@@ -140,6 +141,7 @@ impl<'a> Permit<'a> {
 }
 
 impl Drop for Permit<'_> {
+    #[inline]
     fn drop(&mut self) {
         if self.permits > 0 {
             self.sem.inner.sem.add_permits(self.permits);

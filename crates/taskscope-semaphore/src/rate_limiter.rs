@@ -2,9 +2,12 @@
 //! a FIFO queue of waiters.
 
 use std::fmt;
+use std::future::poll_fn;
 use std::sync::Arc;
+use std::task::{Poll, ready};
 use std::time::Duration;
 
+use tokio::task::coop;
 use tokio::time::Instant;
 
 use crate::error::{RateError, RateLimitError};
@@ -364,6 +367,7 @@ impl RateLimiter {
     ///
     /// [`RateLimitError::Limited`], with how long until a token comes, if
     /// there is none now or others are waiting first.
+    #[inline]
     pub fn try_acquire(&self) -> Result<(), RateLimitError> {
         self.try_acquire_many(1)
     }
@@ -386,6 +390,7 @@ impl RateLimiter {
     /// [`RateLimitError::ExceedsCapacity`] if `n` is above the
     /// [capacity](Self::capacity); [`RateLimitError::Limited`] if there are
     /// not enough tokens now or others are waiting first.
+    #[inline]
     pub fn try_acquire_many(&self, n: u32) -> Result<(), RateLimitError> {
         self.check_capacity(n)?;
         let inner = &*self.inner;
@@ -413,6 +418,7 @@ impl RateLimiter {
     /// assert_eq!(RateLimiter::per_second(5.0).unwrap().capacity(), 1);
     /// assert_eq!(RateLimiter::sliding_window(100, Duration::from_secs(60)).unwrap().capacity(), 100);
     /// ```
+    #[inline]
     pub fn capacity(&self) -> u32 {
         match &self.inner.algorithm {
             Algorithm::Bucket { burst, .. } => *burst,
@@ -483,6 +489,7 @@ impl RateLimiter {
         self.inner.waiting.get()
     }
 
+    #[inline]
     fn check_capacity(&self, n: u32) -> Result<(), RateLimitError> {
         let capacity = self.capacity();
         if n > capacity {
@@ -494,8 +501,20 @@ impl RateLimiter {
     /// Waits for `n <= capacity` tokens.
     async fn acquire_raw(&self, n: u32) {
         let inner = &*self.inner;
-        // Fast path: nobody in line, and the tokens are there.
-        if n == 0 || (inner.waiting.get() == 0 && inner.try_take(n, inner.now()).is_ok()) {
+        // Fast path: nobody in line, and the tokens are there. It spends
+        // tokio's cooperative budget, so a loop of acquires that never wait
+        // still yields to the scheduler in time.
+        let done = poll_fn(|cx| {
+            let coop = ready!(coop::poll_proceed(cx));
+            let done =
+                n == 0 || (inner.waiting.get() == 0 && inner.try_take(n, inner.now()).is_ok());
+            if done {
+                coop.made_progress();
+            }
+            Poll::Ready(done)
+        })
+        .await;
+        if done {
             return;
         }
         let _waiting = inner.waiting.enter();
@@ -515,11 +534,13 @@ impl RateLimiter {
 
 impl Inner {
     /// Nanoseconds since the limiter was made, on tokio's clock.
+    #[inline]
     fn now(&self) -> u64 {
         let elapsed = Instant::now().saturating_duration_since(self.base);
         u64::try_from(elapsed.as_nanos()).unwrap_or(u64::MAX)
     }
 
+    #[inline]
     fn try_take(&self, n: u32, now: u64) -> Result<(), u64> {
         match &self.algorithm {
             Algorithm::Bucket { gcra, .. } => gcra.try_take(n, now),

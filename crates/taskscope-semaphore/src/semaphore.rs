@@ -5,7 +5,10 @@ use std::fmt;
 use std::future::{Future, poll_fn};
 use std::pin::pin;
 use std::sync::Arc;
+use std::task::{Poll, ready};
 use std::time::Duration;
+
+use tokio::task::coop;
 
 use crate::error::{AcquireError, AddPermitsError, CapacityError, TryAcquireError};
 use crate::total::Total;
@@ -374,6 +377,7 @@ impl Semaphore {
     ///
     /// [`TryAcquireError::NoPermits`] if no permit is free (or others
     /// wait first); [`TryAcquireError::Closed`] if the semaphore is closed.
+    #[inline]
     pub fn try_acquire(&self) -> Result<Permit<'_>, TryAcquireError> {
         self.try_acquire_raw(1)?;
         Ok(Permit::new(self, 1))
@@ -422,6 +426,7 @@ impl Semaphore {
     ///
     /// [`TryAcquireError::NoPermits`] if no permit is free (or others
     /// wait first); [`TryAcquireError::Closed`] if the semaphore is closed.
+    #[inline]
     pub fn try_acquire_owned(&self) -> Result<OwnedPermit, TryAcquireError> {
         self.try_acquire_raw(1)?;
         Ok(OwnedPermit::new(self.clone(), 1))
@@ -543,6 +548,7 @@ impl Semaphore {
     /// let _p = sem.try_acquire().unwrap();
     /// assert_eq!(sem.available(), 1);
     /// ```
+    #[inline]
     pub fn available(&self) -> usize {
         self.inner.sem.available_permits()
     }
@@ -612,6 +618,7 @@ impl Semaphore {
         self.inner.bounded
     }
 
+    #[inline]
     fn check_capacity(&self, n: u32) -> Result<(), (u32, usize)> {
         let capacity =
             if self.inner.bounded { self.inner.total.limit() } else { Self::MAX_PERMITS };
@@ -624,10 +631,35 @@ impl Semaphore {
             requested,
             capacity,
         })?;
+        // Fast path: one compare-and-swap, no waiter to build. It still
+        // spends tokio's cooperative budget like tokio's own acquire, so a
+        // loop of acquires that never wait yields to the scheduler in time.
+        let fast = poll_fn(|cx| {
+            let coop = ready!(coop::poll_proceed(cx));
+            Poll::Ready(match self.inner.sem.try_acquire_many(n) {
+                Ok(permit) => {
+                    permit.forget();
+                    coop.made_progress();
+                    Some(Ok(()))
+                }
+                Err(tokio::sync::TryAcquireError::Closed) => Some(Err(AcquireError::Closed)),
+                // Not enough free permits, so (tokio hands freed permits to
+                // waiters first) possibly others waiting: join the queue.
+                Err(tokio::sync::TryAcquireError::NoPermits) => None,
+            })
+        })
+        .await;
+        match fast {
+            Some(result) => result,
+            None => self.acquire_queued(n).await,
+        }
+    }
+
+    /// The slow path: waits in tokio's queue, counted in `waiting`.
+    async fn acquire_queued(&self, n: u32) -> Result<(), AcquireError> {
         let mut acquire = pin!(self.inner.sem.acquire_many(n));
-        // Counted as a waiter only once the first poll found no permit, so
-        // the uncontended path touches no counter. The guard lives in this
-        // future: dropping the future (cancellation) uncounts it.
+        // Counted as a waiter once a poll found no permit. The guard lives
+        // in this future: dropping the future (cancellation) uncounts it.
         let mut waiting = None;
         let result = poll_fn(|cx| {
             let poll = acquire.as_mut().poll(cx);
@@ -647,6 +679,7 @@ impl Semaphore {
         }
     }
 
+    #[inline]
     fn try_acquire_raw(&self, n: u32) -> Result<(), TryAcquireError> {
         self.check_capacity(n).map_err(|(requested, capacity)| {
             TryAcquireError::ExceedsCapacity { requested, capacity }

@@ -292,3 +292,25 @@ async fn tasks_with_random_timeouts_lose_no_token() {
     assert_eq!(u64::from(taken) + limiter.available(), u64::from(BURST));
     assert_eq!(limiter.waiting(), 0);
 }
+
+// An acquire that never waits still spends the task's cooperative budget,
+// so a hot loop cannot starve the other tasks of a current-thread runtime.
+#[tokio::test]
+async fn acquire_loops_yield_to_the_scheduler() {
+    let limiter = RateLimiter::per_second(1e9).unwrap().burst(u32::MAX).unwrap();
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let spinner = tokio::spawn({
+        let (limiter, stop) = (limiter.clone(), Arc::clone(&stop));
+        async move {
+            let mut rounds = 0u64;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                limiter.acquire().await;
+                rounds += 1;
+            }
+            rounds
+        }
+    });
+    tokio::task::yield_now().await;
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    assert!(spinner.await.unwrap() > 0);
+}

@@ -224,3 +224,26 @@ async fn zero_permit_acquires_return_at_once() {
     assert_eq!(permit.num_permits(), 0);
     assert_eq!(sem.try_acquire_many(0).unwrap().num_permits(), 0);
 }
+
+// Like tokio's own acquire, an acquire that never waits still spends the
+// task's cooperative budget: a loop of them cannot starve the other tasks
+// of a current-thread runtime.
+#[tokio::test]
+async fn acquire_loops_yield_to_the_scheduler() {
+    let sem = Semaphore::new(1).unwrap();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let spinner = tokio::spawn({
+        let (sem, stop) = (sem.clone(), std::sync::Arc::clone(&stop));
+        async move {
+            let mut rounds = 0u64;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                drop(sem.acquire().await.unwrap());
+                rounds += 1;
+            }
+            rounds
+        }
+    });
+    tokio::task::yield_now().await; // the spinner runs until its budget is spent
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    assert!(spinner.await.unwrap() > 0);
+}
