@@ -158,3 +158,21 @@ async fn dropping_the_shield_drops_its_future() {
     drop(fut);
     assert!(dropped.load(Ordering::SeqCst));
 }
+
+// A timeout held open by a shield reports when the shielded part ends —
+// unless an outer timeout has expired by then, which then reports instead
+// (outermost expired wins, evaluated when the report is made). Found by
+// the property test in `timeout_nesting_props.rs`.
+#[tokio::test(start_paused = true)]
+async fn held_open_timeout_yields_to_an_outer_one_expired_meanwhile() {
+    let start = Instant::now();
+    let tower = |outer: u64| timeout(ms(outer), timeout(Duration::ZERO, shield(sleep(ms(6)))));
+    // The outer deadline (6 ms) has passed when the shield ends: it reports.
+    let result = tower(6).await;
+    assert!(matches!(result, Err(e) if e.deadline() == start + ms(6)), "{result:?}");
+    // The outer deadline (7 ms) has not: the inner, held-open one reports.
+    let start = Instant::now();
+    let result = tower(7).await;
+    assert!(matches!(result, Ok(Err(e)) if e.deadline() == start), "{result:?}");
+    assert_eq!(start.elapsed(), ms(6));
+}
