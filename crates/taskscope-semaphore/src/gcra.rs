@@ -42,7 +42,7 @@ impl Gcra {
             if next - now > self.span {
                 // Only possible when tat > now (cost <= span), so the
                 // answer is in the future.
-                return Err(tat + cost - self.span);
+                return Err(tat.saturating_add(cost) - self.span);
             }
             match self.tat.compare_exchange_weak(tat, next, Ordering::AcqRel, Ordering::Acquire) {
                 Ok(_) => return Ok(()),
@@ -56,7 +56,11 @@ impl Gcra {
         let cost = self.interval * u64::from(n);
         let tat = self.tat.load(Ordering::Acquire);
         let next = tat.max(now).saturating_add(cost);
-        if n == 0 || next - now <= self.span { Ok(()) } else { Err(tat + cost - self.span) }
+        if n == 0 || next - now <= self.span {
+            Ok(())
+        } else {
+            Err(tat.saturating_add(cost) - self.span)
+        }
     }
 
     /// Whole tokens in the bucket at `now`.
