@@ -2,9 +2,7 @@
 //! a FIFO queue of waiters.
 
 use std::fmt;
-use std::future::poll_fn;
 use std::sync::Arc;
-use std::task::{Poll, ready};
 use std::time::Duration;
 
 use tokio::task::coop;
@@ -499,22 +497,23 @@ impl RateLimiter {
     }
 
     /// Waits for `n <= capacity` tokens.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe, but cancelling loses the place in the queue.
     async fn acquire_raw(&self, n: u32) {
         let inner = &*self.inner;
+        if n == 0 {
+            return;
+        }
         // Fast path: nobody in line, and the tokens are there. It spends
-        // tokio's cooperative budget, so a loop of acquires that never wait
-        // still yields to the scheduler in time.
-        let done = poll_fn(|cx| {
-            let coop = ready!(coop::poll_proceed(cx));
-            let done =
-                n == 0 || (inner.waiting.get() == 0 && inner.try_take(n, inner.now()).is_ok());
-            if done {
-                coop.made_progress();
-            }
-            Poll::Ready(done)
-        })
-        .await;
-        if done {
+        // the task's cooperative budget (and yields first when that is
+        // spent), so a loop of acquires that never wait still lets the
+        // scheduler run other tasks.
+        // The budget is spent before the tokens are taken, so a yield here
+        // can never lose tokens.
+        coop::consume_budget().await;
+        if inner.waiting.get() == 0 && inner.try_take(n, inner.now()).is_ok() {
             return;
         }
         let _waiting = inner.waiting.enter();

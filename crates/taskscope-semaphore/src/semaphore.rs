@@ -5,7 +5,6 @@ use std::fmt;
 use std::future::{Future, poll_fn};
 use std::pin::pin;
 use std::sync::Arc;
-use std::task::{Poll, ready};
 use std::time::Duration;
 
 use tokio::task::coop;
@@ -626,36 +625,45 @@ impl Semaphore {
     }
 
     /// Acquires `n` tokio permits and forgets them; the caller wraps them.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe, but cancelling loses the place in the queue.
     async fn acquire_raw(&self, n: u32) -> Result<(), AcquireError> {
         self.check_capacity(n).map_err(|(requested, capacity)| AcquireError::ExceedsCapacity {
             requested,
             capacity,
         })?;
-        // Fast path: one compare-and-swap, no waiter to build. It still
-        // spends tokio's cooperative budget like tokio's own acquire, so a
-        // loop of acquires that never wait yields to the scheduler in time.
-        let fast = poll_fn(|cx| {
-            let coop = ready!(coop::poll_proceed(cx));
-            Poll::Ready(match self.inner.sem.try_acquire_many(n) {
-                Ok(permit) => {
-                    permit.forget();
-                    coop.made_progress();
-                    Some(Ok(()))
+        // Fast path: one compare-and-swap, no waiter to build. Like tokio's
+        // own acquire it spends the task's cooperative budget (and yields
+        // first when that is spent), so a loop of acquires that never wait
+        // still lets the scheduler run other tasks.
+        loop {
+            if coop::has_budget_remaining() {
+                match self.inner.sem.try_acquire_many(n) {
+                    Ok(permit) => {
+                        // Budget remains, so this does not yield; if it
+                        // did and were cancelled, the permit would go back.
+                        coop::consume_budget().await;
+                        permit.forget();
+                        return Ok(());
+                    }
+                    Err(tokio::sync::TryAcquireError::Closed) => return Err(AcquireError::Closed),
+                    // Not enough free permits, so (tokio hands freed
+                    // permits to waiters first) maybe others waiting.
+                    Err(tokio::sync::TryAcquireError::NoPermits) => break,
                 }
-                Err(tokio::sync::TryAcquireError::Closed) => Some(Err(AcquireError::Closed)),
-                // Not enough free permits, so (tokio hands freed permits to
-                // waiters first) possibly others waiting: join the queue.
-                Err(tokio::sync::TryAcquireError::NoPermits) => None,
-            })
-        })
-        .await;
-        match fast {
-            Some(result) => result,
-            None => self.acquire_queued(n).await,
+            }
+            coop::consume_budget().await;
         }
+        self.acquire_queued(n).await
     }
 
     /// The slow path: waits in tokio's queue, counted in `waiting`.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe, but cancelling loses the place in the queue.
     async fn acquire_queued(&self, n: u32) -> Result<(), AcquireError> {
         let mut acquire = pin!(self.inner.sem.acquire_many(n));
         // Counted as a waiter once a poll found no permit. The guard lives
