@@ -20,14 +20,14 @@ use tokio::time::Instant;
 /// What a future being polled can learn about the timeouts around it.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Frame {
-    /// The earliest deadline around, inherited ones included: what
-    /// [`current_deadline`](crate::current_deadline) reports.
-    pub(crate) visible: Option<Instant>,
     /// The earliest deadline of the timeouts that enclose this poll *in this
     /// task* and will check their own timer after it returns. An inner
     /// timeout that expires leaves the reporting to them when this one has
     /// passed too (outermost wins).
     pub(crate) enforced: Option<Instant>,
+    /// A deadline carried in from another task by
+    /// [`inherit`](crate::inherit): visible, not enforced here.
+    pub(crate) inherited: Option<Instant>,
     /// Whether the timeout owning `enforced` has already fired, so that a
     /// deferring inner timeout need not ask to be polled again.
     pub(crate) enforced_fired: bool,
@@ -40,7 +40,13 @@ impl Frame {
     /// No timeout around: the state at the top of every task's poll, and
     /// inside a shield.
     pub(crate) const ROOT: Frame =
-        Frame { visible: None, enforced: None, enforced_fired: false, shield_pending: false };
+        Frame { enforced: None, inherited: None, enforced_fired: false, shield_pending: false };
+
+    /// The earliest deadline around, inherited ones included: what
+    /// [`current_deadline`](crate::current_deadline) reports.
+    pub(crate) fn visible(&self) -> Option<Instant> {
+        earliest(self.enforced, self.inherited)
+    }
 }
 
 thread_local! {
@@ -67,6 +73,17 @@ pub(crate) fn enter(frame: Frame) -> Entered {
     Entered { saved: CURRENT.replace(frame) }
 }
 
+/// Makes `inner(current frame)` current, in one thread-local access, and
+/// returns the guard with the frame it replaced.
+#[inline]
+pub(crate) fn enter_with(inner: impl FnOnce(Frame) -> Frame) -> Entered {
+    CURRENT.with(|cell| {
+        let saved = cell.get();
+        cell.set(inner(saved));
+        Entered { saved }
+    })
+}
+
 /// Restores the frame that was current before [`enter`], on
 /// [`exit`](Entered::exit) or, if the inner poll panics, on drop.
 #[derive(Debug)]
@@ -75,6 +92,12 @@ pub(crate) struct Entered {
 }
 
 impl Entered {
+    /// The frame that was current before this one.
+    #[inline]
+    pub(crate) fn outer(&self) -> Frame {
+        self.saved
+    }
+
     /// Restores the saved frame and returns whether a shield below was left
     /// pending.
     #[inline]

@@ -63,7 +63,7 @@ pub fn inherit<F>(future: F) -> Inherit<F::IntoFuture>
 where
     F: IntoFuture,
 {
-    Inherit { future: future.into_future(), deadline: context::current().visible }
+    Inherit { future: future.into_future(), deadline: context::current().visible() }
 }
 
 pin_project! {
@@ -126,7 +126,7 @@ impl<F: Future> Future for Inherit<F> {
             return me.future.poll(cx);
         };
         let mut frame = context::current();
-        frame.visible = earliest(frame.visible, Some(deadline));
+        frame.inherited = earliest(frame.inherited, Some(deadline));
         frame.shield_pending = false;
         let entered = context::enter(frame);
         let polled = me.future.poll(cx);

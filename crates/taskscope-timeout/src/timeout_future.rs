@@ -1,6 +1,7 @@
 //! `TimeoutFuture`, the future every timeout in this crate runs in: it polls
 //! the inner future, then its timer, and decides who reports an expiry.
 
+use std::cmp::Ordering;
 use std::fmt;
 use std::future::Future;
 use std::pin::{Pin, pin};
@@ -13,7 +14,7 @@ use tokio::task::coop;
 use tokio::time::{Instant, Sleep, sleep_until};
 
 use crate::Elapsed;
-use crate::context::{self, Frame, earliest};
+use crate::context::{self, Frame};
 use crate::shared::{Phase, Shared};
 
 /// The deadline has passed (the timer fired, or the deadline was found in
@@ -200,14 +201,15 @@ impl<F: Future> Future for TimeoutFuture<F> {
         if let Some(link) = me.link.as_mut() {
             link.sync(Some(cx.waker()), me.deadline, &mut flags, me.sleep.as_mut());
         }
-        let outer = context::current();
 
         // A fired timeout stops polling its future, unless a shield inside
         // it is still pending (then it runs the future until the shielded
         // part is done, and reports afterwards).
-        if flags & FIRED == 0 || flags & (SHIELDED | DONE) == SHIELDED {
+        let outer = if flags & FIRED == 0 || flags & (SHIELDED | DONE) == SHIELDED {
             let had_budget = coop::has_budget_remaining();
-            let entered = context::enter(inner_frame(outer, *me.deadline, flags & FIRED != 0));
+            let (deadline, fired) = (*me.deadline, flags & FIRED != 0);
+            let entered = context::enter_with(|outer| inner_frame(outer, deadline, fired));
+            let outer = entered.outer();
             let polled = me.future.poll(cx);
             let shielded = entered.exit();
             match polled {
@@ -261,7 +263,10 @@ impl<F: Future> Future for TimeoutFuture<F> {
                 *me.flags = flags;
                 return Poll::Pending;
             }
-        }
+            outer
+        } else {
+            context::current()
+        };
         *me.flags = flags;
         let Some(deadline) = *me.deadline else {
             // Unreachable: only a timeout with a deadline fires, and a fired
@@ -338,15 +343,18 @@ impl Drop for Link {
 /// around it.
 #[inline]
 fn inner_frame(outer: Frame, own: Option<Instant>, fired: bool) -> Frame {
-    let (enforced, enforced_fired) = match (outer.enforced, own) {
-        (Some(theirs), Some(mine)) if theirs < mine => (Some(theirs), outer.enforced_fired),
-        (Some(theirs), Some(mine)) if mine < theirs => (Some(mine), fired),
-        (Some(theirs), Some(_)) => (Some(theirs), outer.enforced_fired || fired),
-        (Some(theirs), None) => (Some(theirs), outer.enforced_fired),
-        (None, Some(mine)) => (Some(mine), fired),
-        (None, None) => (None, false),
-    };
-    Frame { visible: earliest(outer.visible, own), enforced, enforced_fired, shield_pending: false }
+    let mut frame = Frame { shield_pending: false, ..outer };
+    if let Some(mine) = own {
+        match outer.enforced.map(|theirs| theirs.cmp(&mine)) {
+            Some(Ordering::Less) => {}
+            Some(Ordering::Equal) => frame.enforced_fired |= fired,
+            Some(Ordering::Greater) | None => {
+                frame.enforced = own;
+                frame.enforced_fired = fired;
+            }
+        }
+    }
+    frame
 }
 
 /// Polls the timer, creating it on first use. A deadline found to be in the
