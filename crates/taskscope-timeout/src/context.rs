@@ -25,9 +25,6 @@ pub(crate) struct Frame {
     /// timeout that expires leaves the reporting to them when this one has
     /// passed too (outermost wins).
     pub(crate) enforced: Option<Instant>,
-    /// A deadline carried in from another task by
-    /// [`inherit`](crate::inherit): visible, not enforced here.
-    pub(crate) inherited: Option<Instant>,
     /// Whether the timeout owning `enforced` has already fired, so that a
     /// deferring inner timeout need not ask to be polled again.
     pub(crate) enforced_fired: bool,
@@ -40,17 +37,43 @@ impl Frame {
     /// No timeout around: the state at the top of every task's poll, and
     /// inside a shield.
     pub(crate) const ROOT: Frame =
-        Frame { enforced: None, inherited: None, enforced_fired: false, shield_pending: false };
-
-    /// The earliest deadline around, inherited ones included: what
-    /// [`current_deadline`](crate::current_deadline) reports.
-    pub(crate) fn visible(&self) -> Option<Instant> {
-        earliest(self.enforced, self.inherited)
-    }
+        Frame { enforced: None, enforced_fired: false, shield_pending: false };
 }
 
 thread_local! {
     static CURRENT: Cell<Frame> = const { Cell::new(Frame::ROOT) };
+    /// A deadline carried in from another task by
+    /// [`inherit`](crate::inherit): visible, not enforced here. Kept apart
+    /// from the frame, which every timeout swaps on every poll.
+    static INHERITED: Cell<Option<Instant>> = const { Cell::new(None) };
+}
+
+/// The earliest deadline around the running poll, inherited ones included:
+/// what [`current_deadline`](crate::current_deadline) reports.
+pub(crate) fn visible() -> Option<Instant> {
+    earliest(CURRENT.get().enforced, INHERITED.get())
+}
+
+/// Makes `inner(current inherited deadline)` the inherited deadline until
+/// the guard is dropped.
+pub(crate) fn inherit_with(inner: impl FnOnce(Option<Instant>) -> Option<Instant>) -> Inherited {
+    INHERITED.with(|cell| {
+        let saved = cell.get();
+        cell.set(inner(saved));
+        Inherited { saved }
+    })
+}
+
+/// Restores the inherited deadline that [`inherit_with`] replaced.
+#[derive(Debug)]
+pub(crate) struct Inherited {
+    saved: Option<Instant>,
+}
+
+impl Drop for Inherited {
+    fn drop(&mut self) {
+        INHERITED.set(self.saved);
+    }
 }
 
 /// The frame of the poll running on this thread.

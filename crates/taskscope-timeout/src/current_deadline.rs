@@ -57,5 +57,5 @@ use crate::context;
 /// # }
 /// ```
 pub fn current_deadline() -> Option<Instant> {
-    context::current().visible()
+    context::visible()
 }

@@ -63,7 +63,7 @@ pub fn inherit<F>(future: F) -> Inherit<F::IntoFuture>
 where
     F: IntoFuture,
 {
-    Inherit { future: future.into_future(), deadline: context::current().visible() }
+    Inherit { future: future.into_future(), deadline: context::visible() }
 }
 
 pin_project! {
@@ -125,14 +125,9 @@ impl<F: Future> Future for Inherit<F> {
         let Some(deadline) = *me.deadline else {
             return me.future.poll(cx);
         };
-        let mut frame = context::current();
-        frame.inherited = earliest(frame.inherited, Some(deadline));
-        frame.shield_pending = false;
-        let entered = context::enter(frame);
+        let inherited = context::inherit_with(|outer| earliest(outer, Some(deadline)));
         let polled = me.future.poll(cx);
-        if entered.exit() {
-            context::mark_shield_pending();
-        }
+        drop(inherited);
         polled
     }
 }

@@ -134,7 +134,9 @@ impl<F: Future> Future for Shield<F> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
         let entered = context::enter(Frame::ROOT);
+        let inherited = context::inherit_with(|_| None);
         let polled = self.project().future.poll(cx);
+        drop(inherited);
         entered.exit();
         if polled.is_pending() {
             context::mark_shield_pending();
