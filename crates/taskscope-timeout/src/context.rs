@@ -3,10 +3,11 @@
 //!
 //! A timeout cannot store its deadline in a tokio task-local, because the
 //! deadlines nest *inside* one task and change from poll to poll. Instead
-//! every [`TimeoutFuture`](crate::TimeoutFuture), [`Shield`](crate::Shield)
-//! and [`Inherit`](crate::Inherit) swaps a [`Frame`] into a thread-local
-//! for the duration of its inner future's `poll` and swaps the old one back
-//! afterwards (also when the inner future panics). A poll never moves
+//! every [`TimeoutFuture`](crate::TimeoutFuture) and
+//! [`Shield`](crate::Shield) swaps a [`Frame`] into a thread-local for the
+//! duration of its inner future's `poll` and swaps the old one back
+//! afterwards (also when the inner future panics); [`Inherit`](crate::Inherit)
+//! and `Shield` do the same with the inherited deadline. A poll never moves
 //! between threads, so the thread-local always describes the chain of
 //! futures being polled on this thread, which is exactly the nesting of
 //! timeouts around the code that asks. This is how `tokio::task_local!`
