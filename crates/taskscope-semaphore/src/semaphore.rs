@@ -48,8 +48,9 @@ use crate::{OwnedPermit, Permit};
 ///
 /// # Comparison with tokio's `Semaphore`
 ///
-/// Same queue and fast path (acquire/release cost the same, see the
-/// crate's benchmarks); errors instead of panics for bad sizes
+/// Same queue, same cost uncontended; under contention a waiter also
+/// counts itself in and out of [`waiting`](Self::waiting), two atomic
+/// additions, within 10% of tokio in the crate's benchmarks. Errors instead of panics for bad sizes
 /// ([`MAX_PERMITS`](Self::MAX_PERMITS), `bounded(0)`), permit merging
 /// across semaphores or splitting too much; a waiter count; and `Clone`
 /// instead of `Arc<Semaphore>` plus `acquire_owned(self: Arc<Self>)`.
