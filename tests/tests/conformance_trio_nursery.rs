@@ -97,22 +97,6 @@ type Error = &'static str;
 /// sleeps), and on the multi-thread runtime. The tests are
 /// `<scenario>::current_thread` and `<scenario>::multi_thread`.
 macro_rules! on_both_runtimes {
-    ($scenario:ident, multi_thread_ignored = $reason:literal) => {
-        mod $scenario {
-            #[tokio::test(start_paused = true)]
-            async fn current_thread() {
-                let start = tokio::time::Instant::now();
-                super::$scenario().await;
-                assert_eq!(start.elapsed(), std::time::Duration::ZERO);
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            #[ignore = $reason]
-            async fn multi_thread() {
-                super::$scenario().await;
-            }
-        }
-    };
     ($($scenario:ident),* $(,)?) => {$(
         mod $scenario {
             #[tokio::test(start_paused = true)]
@@ -810,14 +794,15 @@ async fn trio_nursery_collapse() {
             let raiser = nursery
                 .spawn_named("raiser", tracker.track(async { Err::<(), Error>("RuntimeError") }));
             let tracker = tracker.clone();
-            let nursery2 = nursery.spawn_group(TaskGroup::builder().name("nursery2"), |nursery2| {
-                nursery2.spawn_named("sleeper", tracker.track(forever::<()>()));
-                nursery2.spawn_named(
-                    "raiser",
-                    tracker.track(async { Err::<(), Error>("RuntimeError") }),
-                );
-                async { Ok(()) }
-            });
+            let nursery2 =
+                nursery.spawn_group(TaskGroup::builder().name("nursery2"), move |nursery2| {
+                    nursery2.spawn_named("sleeper", tracker.track(forever::<()>()));
+                    nursery2.spawn_named(
+                        "raiser",
+                        tracker.track(async { Err::<(), Error>("RuntimeError") }),
+                    );
+                    async { Ok(()) }
+                });
             assert!(raiser.await.unwrap_err().is_failed());
             assert!(nursery2.await.unwrap_err().is_failed());
             nursery.cancel();
@@ -902,15 +887,9 @@ async fn trio_system_task_crash_plus_cancelled_cooperative() {
     assert_entries_in_order(&errors, &[r#"crasher: failed("ValueError")"#]);
 }
 
-on_both_runtimes!(
-    trio_cancel_scope_exceptiongroup_filtering,
-    multi_thread_ignored = "bug: an aborted spawn_group task does not join its children (see group_nested_parent_failure_grandchild_outlives_scope)"
-);
+on_both_runtimes!(trio_cancel_scope_exceptiongroup_filtering);
 
-on_both_runtimes!(
-    trio_cancel_inheritance,
-    multi_thread_ignored = "bug: an aborted spawn_group task does not join its children (see group_nested_parent_failure_grandchild_outlives_scope)"
-);
+on_both_runtimes!(trio_cancel_inheritance);
 
 on_both_runtimes!(
     trio_current_statistics,
@@ -1510,10 +1489,7 @@ async fn trio_nursery_start_keeps_nursery_open_crash() {
     tracker.assert_all_done();
 }
 
-on_both_runtimes!(
-    trio_nursery_start_with_cancelled_nursery,
-    multi_thread_ignored = "bug: a scope dropped by an abort does not join its children (see group_scope_in_cancelled_child_joins_grandchildren)"
-);
+on_both_runtimes!(trio_nursery_start_with_cancelled_nursery);
 
 on_both_runtimes!(
     trio_nursery_start_raise_before_started_collect_all,
@@ -1615,14 +1591,14 @@ async fn group_nested_unnamed_path() {
 // The same, with the nested group's first child spawned by the closure
 // before it returns the body's future (the signature allows it).
 #[tokio::test(start_paused = true)]
-#[ignore = "bug: an unnamed nested group's path is cached as `outer/` if a child fails before its body first runs"]
 async fn group_nested_unnamed_path_spawned_before_the_body_runs() {
     let tracker = Tracker::new();
     let mut group_id = None;
     let errors = TaskGroup::builder()
         .name("outer")
         .scope(async |outer| {
-            let nested = outer.spawn_group(TaskGroup::builder(), |inner| {
+            let tracker = tracker.clone();
+            let nested = outer.spawn_group(TaskGroup::builder(), move |inner| {
                 inner.spawn_named("leaf", tracker.track(async { Err::<(), Error>("boom") }));
                 tracker.track(forever::<()>())
             });
@@ -1727,10 +1703,7 @@ async fn group_nested_panic_resumes_in_outer() {
     assert_eq!(log.get(), ["sibling cancelled"]);
 }
 
-on_both_runtimes!(
-    group_nested_parent_failure_cancels_grandchildren,
-    multi_thread_ignored = "bug: an aborted spawn_group task does not join its children (see group_nested_parent_failure_grandchild_outlives_scope)"
-);
+on_both_runtimes!(group_nested_parent_failure_cancels_grandchildren);
 
 on_both_runtimes!(
     group_nested_errors_reach_parent_with_paths,
@@ -1745,7 +1718,6 @@ on_both_runtimes!(
 // the current-thread runtime poll the scope (its 61-task event interval)
 // while the aborted grandchildren are still queued for dropping.
 #[tokio::test(start_paused = true)]
-#[ignore = "bug: aborting a spawn_group handle ends the group without joining its children"]
 async fn group_nested_abort_handle_joins_grandchildren() {
     let tracker = Tracker::new();
     let (running_tx, mut running_rx) = mpsc::unbounded_channel();
@@ -1782,7 +1754,6 @@ async fn group_nested_abort_handle_joins_grandchildren() {
 // grandchild, so the current-thread runtime runs them in that order: the
 // scope's task runs before the grandchild's cancellation is processed.
 #[tokio::test(start_paused = true)]
-#[ignore = "bug: a parent failure aborts a spawn_group task, which ends without joining its children"]
 async fn group_nested_parent_failure_grandchild_outlives_scope() {
     // `String` errors: see the note above `setup_nursery`.
     let tracker = Tracker::new();
@@ -1840,7 +1811,6 @@ async fn group_nested_parent_failure_grandchild_outlives_scope() {
 // the outer scope returns (DESIGN 1: "a scope returns only after the body
 // and every child have finished"; DESIGN 5: "nothing keeps running").
 #[tokio::test(start_paused = true)]
-#[ignore = "bug: a scope dropped by an abort does not join its children; they outlive the outer scope"]
 async fn group_scope_in_cancelled_child_joins_grandchildren() {
     let tracker = Tracker::new();
     let (running_tx, mut running_rx) = mpsc::unbounded_channel();
@@ -2212,8 +2182,10 @@ async fn group_close_then_spawn() {
         "task `late` was not spawned: the task group is closed (cancelled or finished)"
     );
 
-    let group = kept
-        .spawn_group(TaskGroup::builder().name("late-group"), |_| tracker.track(async { Ok(()) }));
+    let late_tracker = tracker.clone();
+    let group = kept.spawn_group(TaskGroup::builder().name("late-group"), move |_| {
+        late_tracker.track(async { Ok(()) })
+    });
     let err = group.await.unwrap_err();
     assert!(err.is_closed());
     assert_eq!(err.name(), Some("late-group"));

@@ -23,7 +23,8 @@ const CANCEL_SAFETY_FORMS: [&str; 6] = [
 ];
 
 /// Which internal crates each package may depend on (normal dependencies).
-const ALLOWED_DEPS: [(&str, &[&str]); 6] = [
+const ALLOWED_DEPS: [(&str, &[&str]); 7] = [
+    ("taskscope-tests", &["taskscope"]),
     ("taskscope-error-group", &[]),
     ("taskscope-timeout", &["taskscope-error-group"]),
     ("taskscope-semaphore", &["taskscope-error-group"]),

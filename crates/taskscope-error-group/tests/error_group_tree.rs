@@ -84,7 +84,7 @@ fn iter_is_top_level_and_iter_flat_is_the_leaves_in_order() {
     assert_eq!(group.len(), 3);
     assert_eq!(group.first().unwrap().task().path(), "crawler/fetch-1");
     assert_eq!(group.iter().len(), 3);
-    assert_eq!(group.iter().rev().next().unwrap().task().name(), "slow");
+    assert_eq!(group.iter().next_back().unwrap().task().name(), "slow");
 }
 
 #[test]

@@ -140,5 +140,63 @@ fn fail_fast(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, spawn_join, fail_fast);
+/// A scope of `n` trivial children with the observability options of
+/// `builder`: names, tracking, slow-poll timing.
+async fn taskscope_with(n: u64, builder: taskscope::Builder, named: bool) {
+    builder
+        .scope(async |tg| {
+            for i in 0..n {
+                let child = async move { Ok::<_, ()>(black_box(i)) };
+                if named {
+                    tg.spawn_named("child", child);
+                } else {
+                    tg.spawn(child);
+                }
+            }
+            Ok(())
+        })
+        .await
+        .expect("scope");
+}
+
+/// What naming, tracking, slow-poll detection and `tracing` spans add per
+/// child (issue 7), current-thread runtime, 10k children.
+fn observe(c: &mut Criterion) {
+    let rt = Builder::new_current_thread().enable_all().build().expect("runtime");
+    let mut group = c.benchmark_group("observe/current_thread");
+    group.sample_size(20).warm_up_time(Duration::from_millis(500));
+    group.measurement_time(Duration::from_secs(2));
+    let n = 10_000;
+    group.throughput(Throughput::Elements(n));
+    type Variant = (&'static str, fn() -> taskscope::Builder, bool);
+    let variants: [Variant; 4] = [
+        ("taskscope", taskscope::Builder::new, false),
+        ("taskscope_named", taskscope::Builder::new, true),
+        ("taskscope_tracked", || taskscope::Builder::new().track_tasks(true), true),
+        (
+            "taskscope_slow_polls",
+            || taskscope::Builder::new().warn_slow_polls(Duration::from_secs(1)),
+            false,
+        ),
+    ];
+    for (name, builder, named) in variants {
+        group.bench_with_input(BenchmarkId::new(name, n), &n, |b, &n| {
+            b.iter(|| run(&rt, taskscope_with(n, builder(), named)))
+        });
+    }
+    // A subscriber that enables every span: each child then gets its own.
+    group.bench_with_input(BenchmarkId::new("taskscope_spans", n), &n, |b, &n| {
+        let _guard = tracing::subscriber::set_default(tracing_subscriber::registry());
+        b.iter(|| rt.block_on(taskscope_with(n, taskscope::Builder::new(), true)))
+    });
+    group.bench_with_input(BenchmarkId::new("join_set", n), &n, |b, &n| {
+        b.iter(|| run(&rt, join_set(n)))
+    });
+    group.bench_with_input(BenchmarkId::new("vec_join_handle", n), &n, |b, &n| {
+        b.iter(|| run(&rt, vec_join_handle(n)))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, spawn_join, fail_fast, observe);
 criterion_main!(benches);

@@ -7,6 +7,7 @@ use std::time::Duration;
 use taskscope_error_group::ErrorGroup;
 
 use crate::driver::Driver;
+use crate::observe::{self, Nest};
 use crate::shared::{Config, Shared};
 use crate::{Policy, Spawner, TaskGroup};
 
@@ -41,7 +42,9 @@ pub struct Builder {
     name: Option<Arc<str>>,
     policy: Policy,
     grace: Option<Duration>,
-    catch_panics: bool,
+    catch_panics: Option<bool>,
+    track: Option<bool>,
+    slow_poll: Option<Duration>,
 }
 
 impl Builder {
@@ -150,16 +153,78 @@ impl Builder {
     /// # }
     /// ```
     pub fn catch_panics(mut self) -> Self {
-        self.catch_panics = true;
+        self.catch_panics = Some(true);
         self
     }
 
-    pub(crate) fn into_config(self) -> Config {
+    /// Keeps a record of every child — spawn time, poll count, state — so
+    /// that [`snapshot`](crate::Spawner::snapshot) and
+    /// [`tasks()`](crate::tasks()) can describe each one, and makes a root
+    /// group visible to `tasks()`. Nested groups inherit the setting unless
+    /// their own builder says otherwise; [`run`](crate::run()) turns it on.
+    ///
+    /// Off by default, because it costs an allocation per child (about 60
+    /// bytes) and two relaxed atomic stores per poll; `cargo xtask bench`
+    /// measures it (`spawn_join/*/taskscope_tracked`). Untracked groups
+    /// still appear in snapshots, with their children counted.
+    ///
+    /// # Examples
+    ///
+    /// See [`Spawner::snapshot`](crate::Spawner::snapshot).
+    pub fn track_tasks(mut self, track: bool) -> Self {
+        self.track = Some(track);
+        self
+    }
+
+    /// Warns (a `tracing` warning, target `taskscope`) whenever a single
+    /// poll of a child or of the body takes longer than `threshold`: the
+    /// task blocked its worker thread instead of awaiting, so every other
+    /// task on that thread waited. This is asyncio's debug-mode
+    /// "Executing <Task> took 0.2 seconds". The warning names the task,
+    /// its path, and how long it blocked. Nested groups inherit it.
+    ///
+    /// It costs two reads of the monotonic clock per poll.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use std::time::Duration;
+    /// taskscope::TaskGroup::builder()
+    ///     .warn_slow_polls(Duration::from_millis(50))
+    ///     .scope(async |tg| {
+    ///         tg.spawn_named("cpu-bound", async {
+    ///             // Blocks its worker: this logs "a single poll of task
+    ///             // `cpu-bound` blocked the runtime for ...".
+    ///             std::thread::sleep(Duration::from_millis(60));
+    ///             Ok::<_, ()>(())
+    ///         });
+    ///         Ok(())
+    ///     })
+    ///     .await
+    ///     .unwrap();
+    /// # }
+    /// ```
+    pub fn warn_slow_polls(mut self, threshold: Duration) -> Self {
+        self.slow_poll = Some(threshold);
+        self
+    }
+
+    pub(crate) fn name_ref(&self) -> Option<&Arc<str>> {
+        self.name.as_ref()
+    }
+
+    /// The group's configuration; unset inheritable options come from
+    /// the parent.
+    pub(crate) fn into_config(self, parent: Option<&Nest>) -> Config {
         Config {
             name: self.name,
             policy: self.policy,
             grace: self.grace,
-            catch_panics: self.catch_panics,
+            catch_panics: self.catch_panics.or(parent.map(|p| p.catch_panics)).unwrap_or(false),
+            track: self.track.or(parent.map(|p| p.track)).unwrap_or(false),
+            slow_poll: self.slow_poll.or(parent.and_then(|p| p.slow_poll)),
         }
     }
 
@@ -196,7 +261,7 @@ impl Builder {
         F: AsyncFnOnce(Spawner<E>) -> Result<T, E>,
         E: Send + 'static,
     {
-        let shared = Arc::new(Shared::new(self.into_config(), None));
+        let shared = Shared::create(self, observe::current());
         async move {
             let fut = body(Spawner::from_shared(shared.clone()));
             Driver::new(shared, fut).await
@@ -217,6 +282,11 @@ impl Builder {
     /// # }
     /// ```
     pub fn build<E: Send + 'static>(self) -> TaskGroup<E> {
-        TaskGroup::from_shared(Arc::new(Shared::new(self.into_config(), None)))
+        let shared = Shared::create(self, None);
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            let group: std::sync::Weak<dyn observe::GroupView> = Arc::downgrade(&shared) as _;
+            runtime.spawn(observe::watch_token(group, shared.token().clone()));
+        }
+        TaskGroup::from_shared(shared)
     }
 }

@@ -10,6 +10,7 @@ use std::task::{Context, Poll};
 use pin_project_lite::pin_project;
 use taskscope_error_group::{ErrorGroup, TaskError};
 
+use crate::observe::{DONE, FAILED, GroupView, Label, PollTimer, WAITING, with_current};
 use crate::shared::Shared;
 
 /// How a child's future ended, as the group sees it.
@@ -62,29 +63,6 @@ pub(crate) enum ChildOutput<T> {
     Cancelled,
 }
 
-/// A child's name: `()` for unnamed children, so they carry no name field.
-pub(crate) trait ChildName: Send + 'static {
-    fn get(&self) -> Option<&Arc<str>>;
-}
-
-impl ChildName for () {
-    fn get(&self) -> Option<&Arc<str>> {
-        None
-    }
-}
-
-impl ChildName for Arc<str> {
-    fn get(&self) -> Option<&Arc<str>> {
-        Some(self)
-    }
-}
-
-impl ChildName for Option<Arc<str>> {
-    fn get(&self) -> Option<&Arc<str>> {
-        self.as_ref()
-    }
-}
-
 /// Counts a child out of its group when dropped, after the child's future.
 pub(crate) struct Guard<E> {
     pub(crate) shared: Arc<Shared<E>>,
@@ -100,45 +78,72 @@ pin_project! {
     /// The future spawned for each child. Field order is drop order: the
     /// user's future is dropped (its cleanup runs) before the guard counts
     /// the child out, so a group never returns while a child's `Drop` runs.
-    pub(crate) struct Child<F, N, E> {
+    pub(crate) struct Child<F, L, E> {
         #[pin]
         pub(crate) fut: F,
-        pub(crate) name: N,
+        pub(crate) label: L,
+        // The group, as the thread's current group while the child is
+        // polled: a scope the child creates nests in it.
+        pub(crate) view: Option<Arc<dyn GroupView>>,
         pub(crate) guard: Guard<E>,
     }
 }
 
-impl<F, N, E> Future for Child<F, N, E>
+impl<F, L, E> Future for Child<F, L, E>
 where
     F: Future,
     F::Output: IntoExit<E>,
-    N: ChildName,
+    L: Label,
 {
     type Output = ChildOutput<<F::Output as IntoExit<E>>::Value>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
-        let polled = catch_unwind(AssertUnwindSafe(|| this.fut.poll(cx)));
         let shared = &this.guard.shared;
-        let info = || shared.child_info(this.name.get(), tokio::task::try_id());
+        let label = &*this.label;
+        let timer = PollTimer::start(shared.config.slow_poll);
+        if let Some(meta) = label.meta() {
+            meta.begin_poll();
+        }
+        let fut = this.fut;
+        let polled = with_current(this.view, || catch_unwind(AssertUnwindSafe(|| fut.poll(cx))));
+        timer.finish(|| {
+            let id = tokio::task::try_id();
+            (shared.child_info(label.name(), id).path().into(), id)
+        });
+        let info = || shared.child_info(label.name(), tokio::task::try_id());
+        let end = |state| {
+            if let Some(meta) = label.meta() {
+                meta.end_poll(state);
+            }
+        };
+        if polled.is_err() || matches!(polled, Ok(Poll::Ready(_))) {
+            end(DONE);
+        }
         Poll::Ready(match polled {
-            Ok(Poll::Pending) => return Poll::Pending,
+            Ok(Poll::Pending) => {
+                end(WAITING);
+                return Poll::Pending;
+            }
             Ok(Poll::Ready(out)) => match out.into_exit() {
                 Exit::Value(value) => {
                     shared.succeeded();
                     ChildOutput::Value(value)
                 }
                 Exit::Failed(error) => {
+                    end(FAILED);
                     shared.fail(TaskError::failed(info(), error));
                     ChildOutput::Failed
                 }
                 Exit::Group(errors) => {
+                    end(FAILED);
                     shared.fail(TaskError::group(info(), errors));
                     ChildOutput::Failed
                 }
                 Exit::Cancelled => ChildOutput::Cancelled,
             },
             Err(payload) => {
+                end(FAILED);
                 shared.panicked(info(), payload);
                 ChildOutput::Panicked
             }

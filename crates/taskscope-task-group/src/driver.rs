@@ -8,11 +8,12 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use pin_project_lite::pin_project;
-use taskscope_error_group::{ErrorGroup, TaskError, TaskInfo};
+use taskscope_error_group::{ErrorGroup, TaskError};
 use tokio::time::Sleep;
 use tokio_util::sync::WaitForCancellationFutureOwned;
 
 use crate::Policy;
+use crate::observe::{DONE, GroupView, PollTimer, RUNNING, WAITING, with_current};
 use crate::shared::{Reason, Shared};
 
 pin_project! {
@@ -39,12 +40,16 @@ pin_project! {
         grace: Option<Pin<Box<Sleep>>>,
         grace_over: bool,
         done: bool,
+        // This group, as the thread's current group while the body is
+        // polled: a scope the body creates nests in it.
+        view: Option<Arc<dyn GroupView>>,
     }
 
     impl<B, T, E> PinnedDrop for Driver<B, T, E> {
         fn drop(this: Pin<&mut Self>) {
             if !this.done {
                 this.shared.cancel_now();
+                this.shared.orphan();
             }
         }
     }
@@ -53,9 +58,11 @@ pin_project! {
 impl<B, T, E> Driver<B, T, E>
 where
     B: Future<Output = Result<T, E>>,
+    E: Send + 'static,
 {
     /// A driver for a scope whose body is `body`.
     pub(crate) fn new(shared: Arc<Shared<E>>, body: B) -> Self {
+        shared.body_polled(WAITING);
         Self::with_body(shared, Body::Running { fut: body }, None)
     }
 
@@ -66,7 +73,9 @@ where
 
     fn with_body(shared: Arc<Shared<E>>, body: Body<B>, value: Option<T>) -> Self {
         let watch = shared.token().clone().cancelled_owned();
+        let view: Option<Arc<dyn GroupView>> = Some(shared.clone());
         Driver {
+            view,
             shared,
             body,
             value,
@@ -100,7 +109,15 @@ where
         // The body: dropped once the group stops it, otherwise polled.
         if let BodyProj::Running { fut } = this.body.as_mut().project() {
             if !shared.must_stop_body(*this.grace_over) {
-                let polled = catch_unwind(AssertUnwindSafe(|| fut.poll(cx)));
+                let timer = PollTimer::start(shared.config.slow_poll);
+                shared.body_polled(RUNNING);
+                let polled =
+                    with_current(this.view, || catch_unwind(AssertUnwindSafe(|| fut.poll(cx))));
+                shared.body_polled(WAITING);
+                timer.finish(|| {
+                    let info = shared.body_info();
+                    (info.path().into(), info.id())
+                });
                 match polled {
                     Ok(Poll::Pending) => {}
                     Ok(Poll::Ready(Ok(value))) => {
@@ -109,11 +126,11 @@ where
                     }
                     Ok(Poll::Ready(Err(error))) => {
                         this.body.set(Body::Done);
-                        shared.fail(TaskError::failed(body_info(shared), error));
+                        shared.fail(TaskError::failed(shared.body_info(), error));
                     }
                     Err(payload) => {
                         this.body.set(Body::Done);
-                        shared.panicked(body_info(shared), payload);
+                        shared.panicked(shared.body_info(), payload);
                     }
                 }
             }
@@ -122,6 +139,9 @@ where
         // stops at the await it is parked on, as in asyncio and Trio.
         if matches!(*this.body, Body::Running { .. }) && shared.must_stop_body(*this.grace_over) {
             this.body.set(Body::Done);
+        }
+        if matches!(*this.body, Body::Done) {
+            shared.body_polled(DONE);
         }
 
         // The grace period: cancelled children (and body) get `grace` to
@@ -135,6 +155,9 @@ where
                 });
                 if sleep.as_mut().poll(cx).is_ready() {
                     *this.grace_over = true;
+                    if let Some(hook) = shared.grace_hook.get() {
+                        hook(shared.snapshot());
+                    }
                     shared.abort_all(true);
                     if shared.must_stop_body(true) {
                         this.body.set(Body::Done);
@@ -148,20 +171,8 @@ where
         }
         *this.done = true;
         shared.token().cancel();
+        shared.finished();
         Poll::Ready(finish(shared, this.value.take()))
-    }
-}
-
-/// The body's entry in the group's errors.
-fn body_info<E>(shared: &Shared<E>) -> TaskInfo {
-    let path = match &**shared.path() {
-        "" => "body".to_owned(),
-        path => format!("{path}/body"),
-    };
-    let info = TaskInfo::new("body", path);
-    match tokio::task::try_id() {
-        Some(id) => info.with_id(id),
-        None => info,
     }
 }
 

@@ -1,17 +1,18 @@
 //! The state one task group shares between its spawners, children and joiner.
 
 use std::any::Any;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError, Weak};
 use std::time::Duration;
 
 use futures::task::AtomicWaker;
-use taskscope_error_group::{TaskError, TaskInfo};
+use taskscope_error_group::{ErrorGroup, TaskError, TaskInfo};
 use tokio::task::{AbortHandle, Id};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use crate::Policy;
+use crate::observe::{self, ChildMeta, DONE, FAILED, GroupView, Nest, RUNNING, WAITING};
+use crate::{Builder, Policy, TaskKind, TaskNode, TaskState, TaskTree};
 
 /// No new children: the group was cancelled or has failed fast.
 const CANCELLED: usize = 1;
@@ -39,7 +40,15 @@ pub(crate) struct Config {
     pub(crate) policy: Policy,
     pub(crate) grace: Option<Duration>,
     pub(crate) catch_panics: bool,
+    /// Keep per-child records for snapshots.
+    pub(crate) track: bool,
+    /// Warn when one poll of a child or the body takes longer than this.
+    pub(crate) slow_poll: Option<Duration>,
 }
+
+/// Called with a snapshot when the grace period ends with tasks still
+/// running, just before they are aborted (`run` prints it).
+pub(crate) type GraceHook = Box<dyn Fn(TaskTree) + Send + Sync>;
 
 /// Shared state of one task group.
 ///
@@ -61,14 +70,32 @@ pub(crate) struct Shared<E> {
     /// The tokio task the group's body runs in, recorded on first poll.
     task_id: OnceLock<Option<Id>>,
     path: OnceLock<Arc<str>>,
+    created: Instant,
+    body_state: AtomicU8,
+    body_polls: AtomicU64,
+    pub(crate) grace_hook: OnceLock<GraceHook>,
+    /// The group this one is nested in, held open until this group's
+    /// children are all gone.
+    parent: Mutex<Option<Arc<dyn GroupView>>>,
+    /// This group's joiner was dropped before it finished: the group ends
+    /// when its last (aborted) child is gone, and hands its errors up.
+    orphaned: AtomicBool,
+    /// Holds nested groups keep on this group (counted in `state` too).
+    holds: AtomicUsize,
+    /// `release_parent`, captured where `E: Send + 'static` is known, so
+    /// that code without that bound (a child's exit, `Drop`) can call it.
+    release_parent_fn: fn(&Shared<E>),
 }
 
-/// Abort handles of the children, so that a cancel can reach every one.
+/// The children, so that a cancel can reach every one and a snapshot can
+/// describe them.
 struct Registry {
     handles: Vec<AbortHandle>,
-    /// Nested groups are not aborted: they are told to stop now, and they
+    /// Per-child records, in tracked groups only.
+    metas: Vec<Arc<ChildMeta>>,
+    /// Nested groups are not aborted: they are told to stop, and they
     /// abort and join their own children, so no grandchild outlives them.
-    groups: Vec<Weak<dyn Stop>>,
+    groups: Vec<Weak<dyn GroupView>>,
     /// Set once the children were aborted: late registrations abort at once.
     aborted: bool,
     /// Length at which finished entries are dropped (amortised O(1)).
@@ -87,32 +114,142 @@ pub(crate) struct Outcome<E> {
     pub(crate) succeeded: bool,
     /// Stopped without a grace period: by a drop, or by the parent's abort.
     pub(crate) forced: bool,
-}
-
-/// A group that can be told to stop at once (its parent's abort).
-pub(crate) trait Stop: Send + Sync {
-    fn stop_now(&self);
-}
-
-impl<E: Send> Stop for Shared<E> {
-    fn stop_now(&self) {
-        self.cancel_now();
-    }
+    /// How many failures were recorded (errors are taken at the end).
+    pub(crate) failures: usize,
 }
 
 const COMPACT_MIN: usize = 64;
 
+impl<E: Send + 'static> GroupView for Shared<E> {
+    fn cancel(&self) {
+        Shared::cancel(self, Reason::Cancelled);
+    }
+
+    fn stop_now(&self) {
+        self.cancel_now();
+    }
+
+    fn snapshot(&self, now: Instant) -> TaskNode {
+        self.snapshot_at(now)
+    }
+
+    fn hold(&self) {
+        self.holds.fetch_add(1, Ordering::Relaxed);
+        self.state.fetch_add(ONE, Ordering::AcqRel);
+    }
+
+    fn release(&self) {
+        self.holds.fetch_sub(1, Ordering::Relaxed);
+        self.exit();
+    }
+
+    fn nest(&self) -> Nest {
+        Nest {
+            path: self.path().clone(),
+            token: self.token.child_token(),
+            track: self.config.track,
+            slow_poll: self.config.slow_poll,
+            catch_panics: self.config.catch_panics,
+        }
+    }
+
+    fn adopt(&self, task: TaskInfo, errors: Box<dyn Any + Send>) {
+        match errors.downcast::<Vec<TaskError<E>>>() {
+            Ok(errors) => {
+                let mut group = ErrorGroup::new(task.clone());
+                group.extend(*errors);
+                self.fail(TaskError::group(task, group));
+            }
+            Err(_) => tracing::error!(
+                target: "taskscope",
+                group = %task,
+                "a nested group was dropped with errors of another error type; they are lost"
+            ),
+        }
+    }
+
+    fn adopt_panic(&self, task: TaskInfo, payload: Box<dyn Any + Send>) {
+        self.panicked(task, payload);
+    }
+
+    fn register_nested(&self, group: Weak<dyn GroupView>) {
+        self.register_group(group);
+    }
+}
+
+impl<E: Send + 'static> Shared<E> {
+    /// Creates a group: a root, or a group nested in `parent`, which it
+    /// inherits cancellation, path and settings from and holds open until
+    /// its own children are gone.
+    pub(crate) fn create(builder: Builder, parent: Option<Arc<dyn GroupView>>) -> Arc<Self> {
+        match parent {
+            None => {
+                let shared =
+                    Arc::new(Shared::new(builder.into_config(None), None, Self::release_parent));
+                if shared.config.track {
+                    observe::register_root(Arc::downgrade(&shared) as Weak<dyn GroupView>);
+                }
+                shared
+            }
+            Some(parent) => {
+                let nest = parent.nest();
+                let config = builder.into_config(Some(&nest));
+                parent.hold();
+                let parent_ = Some((nest, parent.clone()));
+                let shared = Arc::new(Shared::new(config, parent_, Self::release_parent));
+                parent.register_nested(Arc::downgrade(&shared) as Weak<dyn GroupView>);
+                shared
+            }
+        }
+    }
+
+    /// Lets the parent finish, once this group's children are all gone.
+    /// An orphaned group first hands its errors and panic to the parent,
+    /// since nobody else will ever see them.
+    pub(crate) fn release_parent(&self) {
+        let Some(parent) = lock(&self.parent).take() else { return };
+
+        if self.orphaned.load(Ordering::SeqCst) {
+            let (errors, panic) = {
+                let mut outcome = self.outcome();
+                (std::mem::take(&mut outcome.errors), outcome.panic.take())
+            };
+            if !errors.is_empty() {
+                parent.adopt(self.info(), Box::new(errors));
+            }
+            if let Some(payload) = panic {
+                parent.adopt_panic(self.info(), payload);
+            }
+        }
+        parent.release();
+    }
+}
+
+/// A group dropped while still holding its parent (its joiner never ran,
+/// or never finished) lets the parent go, handing up any errors.
+impl<E> Drop for Shared<E> {
+    fn drop(&mut self) {
+        self.orphaned.store(true, Ordering::SeqCst);
+        (self.release_parent_fn)(self);
+    }
+}
+
 impl<E> Shared<E> {
-    pub(crate) fn new(config: Config, parent: Option<(&Arc<str>, &CancellationToken)>) -> Self {
-        let (parent_path, token) = match parent {
-            Some((path, token)) => (Some(path.clone()), token.child_token()),
-            None => (None, CancellationToken::new()),
+    fn new(
+        config: Config,
+        parent: Option<(Nest, Arc<dyn GroupView>)>,
+        release_parent_fn: fn(&Shared<E>),
+    ) -> Self {
+        let (parent_path, token, parent) = match parent {
+            Some((nest, parent)) => (Some(nest.path), nest.token, Some(parent)),
+            None => (None, CancellationToken::new(), None),
         };
         Shared {
             state: AtomicUsize::new(0),
             waker: AtomicWaker::new(),
             registry: Mutex::new(Registry {
                 handles: Vec::new(),
+                metas: Vec::new(),
                 groups: Vec::new(),
                 aborted: false,
                 compact_at: COMPACT_MIN,
@@ -125,12 +262,21 @@ impl<E> Shared<E> {
                 cancelled_at: None,
                 succeeded: false,
                 forced: false,
+                failures: 0,
             }),
             token,
             config,
             parent_path,
             task_id: OnceLock::new(),
             path: OnceLock::new(),
+            created: Instant::now(),
+            body_state: AtomicU8::new(DONE),
+            body_polls: AtomicU64::new(0),
+            grace_hook: OnceLock::new(),
+            parent: Mutex::new(parent),
+            orphaned: AtomicBool::new(false),
+            holds: AtomicUsize::new(0),
+            release_parent_fn,
         }
     }
 
@@ -142,9 +288,17 @@ impl<E> Shared<E> {
         self.waker.register(waker);
     }
 
-    /// Number of children that have not finished.
+    /// Number of children that have not finished (a nested group counts
+    /// once, though it also holds the group open until its own children
+    /// are gone).
     pub(crate) fn live(&self) -> usize {
-        self.state.load(Ordering::Acquire) / ONE
+        (self.state.load(Ordering::Acquire) / ONE)
+            .saturating_sub(self.holds.load(Ordering::Relaxed))
+    }
+
+    /// Whether anything still keeps the group open.
+    fn occupied(&self) -> bool {
+        self.state.load(Ordering::Acquire) / ONE != 0
     }
 
     /// Lock-free: whether the group was cancelled or has finished.
@@ -162,11 +316,29 @@ impl<E> Shared<E> {
         false
     }
 
-    /// Counts a child out; the last one out wakes the joiner.
+    /// The group's joiner was dropped before the group finished: it ends
+    /// when its last child is gone.
+    pub(crate) fn orphan(&self) {
+        self.orphaned.store(true, Ordering::SeqCst);
+        if !self.occupied() {
+            (self.release_parent_fn)(self);
+        }
+    }
+
+    /// The group has finished: let its parent go.
+    pub(crate) fn finished(&self) {
+        (self.release_parent_fn)(self);
+    }
+
+    /// Counts a child out; the last one out wakes the joiner (or, when
+    /// the joiner is gone, ends the group).
     pub(crate) fn exit(&self) {
         let prev = self.state.fetch_sub(ONE, Ordering::AcqRel);
         if prev / ONE == 1 {
             self.waker.wake();
+            if self.orphaned.load(Ordering::SeqCst) {
+                (self.release_parent_fn)(self);
+            }
         }
     }
 
@@ -190,9 +362,9 @@ impl<E> Shared<E> {
         }
     }
 
-    /// Remembers a child's abort handle; aborts it at once if the group's
-    /// children were already aborted.
-    pub(crate) fn register(&self, handle: AbortHandle) {
+    /// Remembers a child's abort handle (and its record, in a tracked
+    /// group); aborts it at once if the group's children were aborted.
+    pub(crate) fn register(&self, handle: AbortHandle, meta: Option<Arc<ChildMeta>>) {
         let mut reg = lock(&self.registry);
         if reg.aborted {
             drop(reg);
@@ -201,13 +373,17 @@ impl<E> Shared<E> {
         }
         if reg.handles.len() >= reg.compact_at {
             reg.handles.retain(|h| !h.is_finished());
+            reg.metas.retain(|m| m.is_live());
             reg.compact_at = (reg.handles.len() * 2).max(COMPACT_MIN);
         }
         reg.handles.push(handle);
+        if let Some(meta) = meta {
+            reg.metas.push(meta);
+        }
     }
 
     /// Remembers a nested group, so that an abort of this group reaches it.
-    pub(crate) fn register_group(&self, group: Weak<dyn Stop>) {
+    fn register_group(&self, group: Weak<dyn GroupView>) {
         let mut reg = lock(&self.registry);
         if reg.aborted && self.outcome().forced {
             drop(reg);
@@ -295,7 +471,11 @@ impl<E> Shared<E> {
 
     /// Records a failure and applies the policy to it.
     pub(crate) fn fail(&self, error: TaskError<E>) {
-        self.outcome().errors.push(error);
+        {
+            let mut outcome = self.outcome();
+            outcome.errors.push(error);
+            outcome.failures += 1;
+        }
         self.after_failure();
     }
 
@@ -306,6 +486,7 @@ impl<E> Shared<E> {
         tracing::debug!(target: "taskscope", task = %task, %message, "task panicked");
         {
             let mut outcome = self.outcome();
+            outcome.failures += 1;
             if self.config.catch_panics {
                 outcome.errors.push(TaskError::panicked(task, message));
             } else if outcome.panic.is_none() {
@@ -343,9 +524,13 @@ impl<E> Shared<E> {
         let _ = self.task_id.set(id);
     }
 
+    fn own_id(&self) -> Option<Id> {
+        self.task_id.get().copied().flatten()
+    }
+
     /// The group's own name: its builder name, or `task-<id>` when nested.
     pub(crate) fn name(&self) -> Arc<str> {
-        match (&self.config.name, self.task_id.get().copied().flatten()) {
+        match (&self.config.name, self.own_id()) {
             (Some(name), _) => name.clone(),
             (None, Some(id)) if self.parent_path.is_some() => format!("task-{id}").into(),
             (None, _) => "".into(),
@@ -360,7 +545,7 @@ impl<E> Shared<E> {
     /// Describes the group itself as a task.
     pub(crate) fn info(&self) -> TaskInfo {
         let info = TaskInfo::new(self.name(), self.path().clone());
-        match self.task_id.get().copied().flatten() {
+        match self.own_id() {
             Some(id) => info.with_id(id),
             None => info,
         }
@@ -368,16 +553,125 @@ impl<E> Shared<E> {
 
     /// Describes a child: `name` or `task-<id>`, under the group's path.
     pub(crate) fn child_info(&self, name: Option<&Arc<str>>, id: Option<Id>) -> TaskInfo {
-        let name: Arc<str> = match (name, id) {
-            (Some(name), _) => name.clone(),
-            (None, Some(id)) => format!("task-{id}").into(),
-            (None, None) => "task".into(),
-        };
+        let name = child_name(name, id);
         let info = TaskInfo::new(name.clone(), join_path(Some(self.path()), &name));
         match id {
             Some(id) => info.with_id(id),
             None => info,
         }
+    }
+
+    /// The body's entry in errors and snapshots.
+    pub(crate) fn body_info(&self) -> TaskInfo {
+        let info = TaskInfo::new("body", join_path(Some(self.path()), "body"));
+        match tokio::task::try_id() {
+            Some(id) => info.with_id(id),
+            None => info,
+        }
+    }
+
+    /// Marks the start and end of one poll of the body, for snapshots.
+    pub(crate) fn body_polled(&self, state: u8) {
+        if state == RUNNING {
+            self.body_polls.fetch_add(1, Ordering::Relaxed);
+        }
+        self.body_state.store(state, Ordering::Relaxed);
+    }
+
+    /// A snapshot of this group, its body, its tracked children and its
+    /// nested groups, taken at `now`.
+    pub(crate) fn snapshot_at(&self, now: Instant) -> TaskNode {
+        let flags = self.state.load(Ordering::Acquire);
+        let cancelling = flags & CANCELLED != 0;
+        let state = if flags & CLOSED != 0 {
+            if self.outcome().failures > 0 { TaskState::Failed } else { TaskState::Done }
+        } else if cancelling {
+            TaskState::Cancelling
+        } else {
+            TaskState::Running
+        };
+        let (metas, groups) = {
+            let reg = lock(&self.registry);
+            let metas: Vec<Arc<ChildMeta>> =
+                reg.metas.iter().filter(|m| m.is_live()).cloned().collect();
+            let groups: Vec<Arc<dyn GroupView>> =
+                reg.groups.iter().filter_map(Weak::upgrade).collect();
+            (metas, groups)
+        };
+        let mut children = Vec::new();
+        let body = self.body_state.load(Ordering::Relaxed);
+        if body < DONE {
+            let info = TaskInfo::new("body", join_path(Some(self.path()), "body"));
+            children.push(TaskNode {
+                name: info.name().to_owned(),
+                path: info.path().to_owned(),
+                id: self.own_id(),
+                kind: TaskKind::Body,
+                state: live_state(body, cancelling),
+                age: now.saturating_duration_since(self.created),
+                polls: Some(self.body_polls.load(Ordering::Relaxed)),
+                children: Vec::new(),
+                untracked: 0,
+            });
+        }
+        for meta in &metas {
+            let id = meta.id.get().copied();
+            let info = self.child_info(meta.name.as_ref(), id);
+            children.push(TaskNode {
+                name: info.name().to_owned(),
+                path: info.path().to_owned(),
+                id,
+                kind: TaskKind::Task,
+                state: live_state(meta.state.load(Ordering::Relaxed), cancelling),
+                age: now.saturating_duration_since(meta.spawned),
+                polls: Some(meta.polls.load(Ordering::Relaxed)),
+                children: Vec::new(),
+                untracked: 0,
+            });
+        }
+        let nested: Vec<TaskNode> = groups
+            .iter()
+            .map(|g| g.snapshot(now))
+            .filter(|n| !matches!(n.state, TaskState::Done | TaskState::Failed))
+            .collect();
+        let children_live = (flags / ONE).saturating_sub(self.holds.load(Ordering::Relaxed));
+        let untracked = children_live.saturating_sub(metas.len() + nested.len());
+        children.extend(nested);
+        TaskNode {
+            name: self.name().to_string(),
+            path: self.path().to_string(),
+            id: self.own_id(),
+            kind: TaskKind::Group,
+            state,
+            age: now.saturating_duration_since(self.created),
+            polls: None,
+            children,
+            untracked,
+        }
+    }
+
+    /// A snapshot of this group as a one-root tree.
+    pub(crate) fn snapshot(&self) -> TaskTree {
+        TaskTree::new(vec![self.snapshot_at(Instant::now())])
+    }
+}
+
+fn live_state(state: u8, cancelling: bool) -> TaskState {
+    match state {
+        _ if cancelling => TaskState::Cancelling,
+        RUNNING => TaskState::Running,
+        WAITING => TaskState::Waiting,
+        FAILED => TaskState::Failed,
+        _ => TaskState::Done,
+    }
+}
+
+/// A child's name: the one it was given, or `task-<id>`.
+pub(crate) fn child_name(name: Option<&Arc<str>>, id: Option<Id>) -> Arc<str> {
+    match (name, id) {
+        (Some(name), _) => name.clone(),
+        (None, Some(id)) => format!("task-{id}").into(),
+        (None, None) => "task".into(),
     }
 }
 

@@ -7,10 +7,11 @@ use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
-use crate::child::{Child, ChildName, Guard, IntoExit, Nested};
+use crate::child::{Child, Guard, IntoExit, Nested};
 use crate::driver::Driver;
-use crate::shared::{Reason, Shared, Stop};
-use crate::{Builder, JoinError, Ready, SpawnError, TaskHandle};
+use crate::observe::{ChildMeta, GroupView, Label, Tracked};
+use crate::shared::{Reason, Shared};
+use crate::{Builder, JoinError, Ready, SpawnError, TaskHandle, TaskTree};
 
 /// A handle to a task group: spawns children into it and cancels it.
 ///
@@ -114,7 +115,7 @@ impl<E: Send + 'static> Spawner<E> {
         F: Future<Output = Result<T, E>> + Send + 'static,
         T: Send + 'static,
     {
-        self.spawn_child(fut, (), Kind::Task).unwrap_or_else(|_| self.refused(None))
+        self.spawn_child(fut, None, Kind::Task).unwrap_or_else(|_| self.refused(None))
     }
 
     /// Spawns `fut` as a child called `name`, which appears in its
@@ -148,7 +149,8 @@ impl<E: Send + 'static> Spawner<E> {
         T: Send + 'static,
     {
         let name: Arc<str> = name.into();
-        self.spawn_child(fut, name.clone(), Kind::Task).unwrap_or_else(|_| self.refused(Some(name)))
+        self.spawn_child(fut, Some(name.clone()), Kind::Task)
+            .unwrap_or_else(|_| self.refused(Some(name)))
     }
 
     /// Spawns `fut` if the group still takes children, and otherwise hands
@@ -185,7 +187,7 @@ impl<E: Send + 'static> Spawner<E> {
         F: Future<Output = Result<T, E>> + Send + 'static,
         T: Send + 'static,
     {
-        self.spawn_child(fut, (), Kind::Task).map_err(SpawnError::Closed)
+        self.spawn_child(fut, None, Kind::Task).map_err(SpawnError::Closed)
     }
 
     /// Spawns a nested group as a child: `body` runs as the nested group's
@@ -230,22 +232,23 @@ impl<E: Send + 'static> Spawner<E> {
     #[track_caller]
     pub fn spawn_group<F, Fut, T>(&self, builder: Builder, body: F) -> TaskHandle<T>
     where
-        F: FnOnce(Spawner<E>) -> Fut,
+        F: FnOnce(Spawner<E>) -> Fut + Send + 'static,
         Fut: Future<Output = Result<T, E>> + Send + 'static,
         T: Send + 'static,
     {
-        let config = builder.into_config();
-        let name = config.name.clone();
-        let nested = Arc::new(Shared::new(config, Some((self.shared.path(), self.shared.token()))));
-        let weak = Arc::downgrade(&nested);
-        let fut = body(Spawner::from_shared(nested.clone()));
-        let driver = Driver::new(nested, fut);
-        let run = async move { Nested(driver.await) };
+        let parent: Arc<dyn GroupView> = self.shared.clone();
+        let name = builder.name_ref().cloned();
+        let nested = Shared::create(builder, Some(parent));
+        // The body is built inside the nested task, so the nested group
+        // knows its task id (and so its name and path) before any of its
+        // children can be spawned.
+        let run = async move {
+            nested.set_task_id(tokio::task::try_id());
+            let fut = body(Spawner::from_shared(nested.clone()));
+            Nested(Driver::new(nested, fut).await)
+        };
         match self.spawn_child(run, name.clone(), Kind::Group) {
-            Ok(handle) => {
-                self.shared.register_group(weak as std::sync::Weak<dyn Stop>);
-                handle
-            }
+            Ok(handle) => handle,
             Err(_) => self.refused(name),
         }
     }
@@ -376,7 +379,10 @@ impl<E: Send + 'static> Spawner<E> {
     /// The group's cancellation token: cancelled when the group is
     /// cancelled, fails fast, or finishes (success included, like Go's
     /// `errgroup.WithContext`), so anything holding a clone learns that the
-    /// group is over. Cancelling it yourself cancels the group.
+    /// group is over. Cancelling it yourself cancels the group too, at the
+    /// next scheduling point: the task joining the group (or, for an owned
+    /// group built inside a runtime, a small watcher task) notices and
+    /// cancels it. [`cancel`](Self::cancel) is the immediate way.
     ///
     /// Children that never look at the token pay nothing for it: the group
     /// stops them by aborting their tasks. Watch it when you want a
@@ -467,6 +473,46 @@ impl<E: Send + 'static> Spawner<E> {
         self.len() == 0
     }
 
+    /// A snapshot of this group: its state, its body, its children and its
+    /// nested groups, with their names, paths, states, ages and poll
+    /// counts. Children of a group that does not
+    /// [track its tasks](crate::Builder::track_tasks) are only counted
+    /// ([`TaskNode::untracked`](crate::TaskNode::untracked)); nested groups
+    /// always appear.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// use std::time::Duration;
+    /// use taskscope::{TaskGroup, TaskState};
+    ///
+    /// TaskGroup::builder()
+    ///     .name("crawler")
+    ///     .track_tasks(true)
+    ///     .scope(async |tg| {
+    ///         tg.spawn_named("fetch-1", std::future::pending::<Result<(), ()>>());
+    ///         tokio::time::sleep(Duration::from_millis(300)).await;
+    ///         let tree = tg.snapshot();
+    ///         assert_eq!(
+    ///             tree.to_string(),
+    ///             "crawler [group, running, 300ms]\n\
+    ///              ├─ body [body, running, 300ms, 2 polls]\n\
+    ///              └─ fetch-1 [waiting, 300ms, 1 poll]"
+    ///         );
+    ///         assert_eq!(tree.find("crawler/fetch-1").unwrap().state, TaskState::Waiting);
+    ///         tg.cancel();
+    ///         Ok(())
+    ///     })
+    ///     .await
+    ///     .unwrap();
+    /// # }
+    /// ```
+    pub fn snapshot(&self) -> TaskTree {
+        self.shared.snapshot()
+    }
+
     /// The group's path in the task tree (`crawler/site-a`); empty for an
     /// unnamed top-level group.
     ///
@@ -492,24 +538,50 @@ impl<E: Send + 'static> Spawner<E> {
     /// Spawns a child wrapped so that the group counts, reaps and can
     /// cancel it; gives the future back if the group is closed.
     #[track_caller]
-    fn spawn_child<F, N>(
+    fn spawn_child<F>(
         &self,
         fut: F,
-        name: N,
+        name: Option<Arc<str>>,
         kind: Kind,
     ) -> Result<TaskHandle<<F::Output as IntoExit<E>>::Value>, F>
     where
         F: Future + Send + 'static,
         F::Output: IntoExit<E>,
         <F::Output as IntoExit<E>>::Value: Send + 'static,
-        N: ChildName,
     {
-        let shared = &self.shared;
-        if !shared.try_enter() {
+        if !self.shared.try_enter() {
             return Err(fut);
         }
-        let handle_name = name.get().cloned();
+        // Each label is its own monomorphisation: an unnamed child in an
+        // untracked group carries no name and no record at all.
+        Ok(match (kind, self.shared.config.track, name) {
+            (Kind::Group, _, name) => self.spawn_labelled(fut, name, kind),
+            (Kind::Task, true, name) => {
+                self.spawn_labelled(fut, Tracked(Arc::new(ChildMeta::new(name))), kind)
+            }
+            (Kind::Task, false, Some(name)) => self.spawn_labelled(fut, name, kind),
+            (Kind::Task, false, None) => self.spawn_labelled(fut, (), kind),
+        })
+    }
+
+    #[track_caller]
+    fn spawn_labelled<F, L>(
+        &self,
+        fut: F,
+        label: L,
+        kind: Kind,
+    ) -> TaskHandle<<F::Output as IntoExit<E>>::Value>
+    where
+        F: Future + Send + 'static,
+        F::Output: IntoExit<E>,
+        <F::Output as IntoExit<E>>::Value: Send + 'static,
+        L: Label + LabelMeta,
+    {
+        let shared = &self.shared;
+        let name = label.name().cloned();
+        let meta = label.meta_arc();
         let guard = Guard { shared: shared.clone() };
+        let view: Option<Arc<dyn GroupView>> = Some(shared.clone());
         let span = tracing::debug_span!(
             target: "taskscope",
             "task",
@@ -517,17 +589,22 @@ impl<E: Send + 'static> Spawner<E> {
             path = tracing::field::Empty
         );
         let handle = if span.is_disabled() {
-            tokio::spawn(Child { fut, name, guard })
+            tokio::spawn(Child { fut, label, view, guard })
         } else {
-            let handle = tokio::spawn(Child { fut: fut.instrument(span.clone()), name, guard });
-            let info = shared.child_info(handle_name.as_ref(), Some(handle.id()));
-            span.record("name", info.name()).record("path", info.path());
+            let fut = fut.instrument(span.clone());
+            let handle = tokio::spawn(Child { fut, label, view, guard });
+            let info = shared.child_info(name.as_ref(), Some(handle.id()));
+            span.record("name", tracing::field::display(info.name()))
+                .record("path", tracing::field::display(info.path()));
             handle
         };
-        if kind == Kind::Task {
-            shared.register(handle.abort_handle());
+        if let Some(meta) = &meta {
+            let _ = meta.id.set(handle.id());
         }
-        Ok(TaskHandle::new(handle, handle_name))
+        if kind == Kind::Task {
+            shared.register(handle.abort_handle(), meta);
+        }
+        TaskHandle::new(handle, name)
     }
 
     fn refused<T>(&self, name: Option<Arc<str>>) -> TaskHandle<T> {
@@ -538,6 +615,22 @@ impl<E: Send + 'static> Spawner<E> {
             "spawn refused: the task group is closed; the task was dropped unstarted"
         );
         TaskHandle::closed(name)
+    }
+}
+
+/// Gives the registry its own reference to a tracked child's record.
+trait LabelMeta {
+    fn meta_arc(&self) -> Option<Arc<ChildMeta>> {
+        None
+    }
+}
+
+impl LabelMeta for () {}
+impl LabelMeta for Arc<str> {}
+impl LabelMeta for Option<Arc<str>> {}
+impl LabelMeta for Tracked {
+    fn meta_arc(&self) -> Option<Arc<ChildMeta>> {
+        Some(self.0.clone())
     }
 }
 

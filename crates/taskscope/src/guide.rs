@@ -72,7 +72,7 @@
 //!     .policy(Policy::CollectAll)
 //!     .scope(async |tg| {
 //!         tg.spawn_named("a", async { Err::<(), _>("a") });
-//!         tg.spawn_named("b", async { Err("b") });
+//!         tg.spawn_named("b", async { Err::<(), _>("b") });
 //!         Ok(())
 //!     })
 //!     .await
@@ -120,7 +120,9 @@
 //! # async fn main() {
 //! let err = taskscope::scope(async |tg| {
 //!     for i in 0..4u32 {
-//!         tg.spawn(async move { if i == 1 { Err("boom") } else { std::future::pending().await } });
+//!         tg.spawn(async move {
+//!             if i == 1 { Err("boom") } else { std::future::pending::<Result<(), _>>().await }
+//!         });
 //!     }
 //!     Ok(())
 //! })

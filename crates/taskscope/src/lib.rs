@@ -95,7 +95,7 @@
 //!     });
 //!     tg.spawn_named("bad", async {
 //!         sleep(Duration::from_secs(1)).await;
-//!         Err("disk full")
+//!         Err::<(), _>("disk full")
 //!     });
 //!     Ok(())
 //! })
@@ -163,6 +163,9 @@ pub mod guide;
 pub mod prelude;
 
 pub use taskscope_task_group::{
-    BoxError, Builder, ErrorGroup, Join, JoinError, Policy, Ready, SpawnError, Spawner, TaskError,
-    TaskGroup, TaskHandle, TaskInfo, scope,
+    BoxError, Builder, ErrorGroup, Join, JoinError, Policy, Ready, RunConfig, RunOutcome, Signal,
+    SpawnError, Spawner, TaskError, TaskGroup, TaskHandle, TaskInfo, TaskKind, TaskNode, TaskState,
+    TaskTree, scope, tasks,
 };
+#[cfg(not(loom))] // tokio leaves out `signal` under loom
+pub use taskscope_task_group::{run, run_with};
