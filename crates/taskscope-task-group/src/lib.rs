@@ -47,8 +47,10 @@
 
 mod builder;
 mod child;
+mod combinators;
 mod driver;
 mod error;
+mod local;
 mod observe;
 mod policy;
 mod ready;
@@ -69,6 +71,10 @@ mod task_tree;
 mod tasks;
 
 pub use builder::Builder;
+#[allow(unused_imports, unreachable_pub)] // filled by the combinators work
+pub use combinators::*;
+#[allow(unused_imports, unreachable_pub)] // filled by the scope_local work
+pub use local::*;
 pub use error::{JoinError, SpawnError};
 pub use policy::Policy;
 pub use ready::Ready;
