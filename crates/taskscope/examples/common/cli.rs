@@ -27,8 +27,8 @@ pub(crate) fn duration(value: Result<OsString, lexopt::Error>) -> Result<Duratio
     parse_duration(&value).map_err(Into::into)
 }
 
-/// The value of a flag as a number (or anything else that parses).
-pub(crate) fn number<T>(value: Result<OsString, lexopt::Error>) -> Result<T, lexopt::Error>
+/// The value of a flag, parsed: a number, an address, anything `FromStr`.
+pub(crate) fn parsed<T>(value: Result<OsString, lexopt::Error>) -> Result<T, lexopt::Error>
 where
     T: FromStr,
     T::Err: std::error::Error + Send + Sync + 'static,

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::cli::{duration, number};
+use crate::cli::{duration, parsed};
 
 pub(crate) const USAGE: &str = "\
 usage: crawl [options]
@@ -91,16 +91,16 @@ impl Args {
         while let Some(arg) = parser.next()? {
             match arg {
                 Long("url") => out.url = Some(parser.value()?.string()?),
-                Long("concurrency") => out.concurrency = number(parser.value())?,
-                Long("rate") => out.rate = number(parser.value())?,
-                Long("burst") => out.burst = number(parser.value())?,
+                Long("concurrency") => out.concurrency = parsed(parser.value())?,
+                Long("rate") => out.rate = parsed(parser.value())?,
+                Long("burst") => out.burst = parsed(parser.value())?,
                 Long("timeout") => out.timeout = duration(parser.value())?,
                 Long("budget") => out.budget = duration(parser.value())?,
-                Long("max-pages") => out.max_pages = Some(number(parser.value())?),
-                Long("retries") => out.retries = number(parser.value())?,
-                Long("pages") => out.pages = number(parser.value())?,
-                Long("seed") => out.seed = number(parser.value())?,
-                Long("show-errors") => out.show_errors = number(parser.value())?,
+                Long("max-pages") => out.max_pages = Some(parsed(parser.value())?),
+                Long("retries") => out.retries = parsed(parser.value())?,
+                Long("pages") => out.pages = parsed(parser.value())?,
+                Long("seed") => out.seed = parsed(parser.value())?,
+                Long("show-errors") => out.show_errors = parsed(parser.value())?,
                 Long("no-progress") => out.progress = false,
                 Long("quick") => {
                     out.pages = 400;
