@@ -198,5 +198,88 @@ fn observe(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, spawn_join, fail_fast, observe);
+/// 100k trivial children, at most 64 running: the group's `limit` (lazy
+/// queue, and back-pressure with `spawn_wait`) against a tokio `Semaphore`
+/// acquired before each `tokio::spawn` (joined through a `JoinSet`, or a
+/// `Vec<JoinHandle>`), and `buffer_unordered(64)` (no spawning at all).
+fn limit(c: &mut Criterion) {
+    use futures::StreamExt;
+    use std::sync::Arc;
+    use tokio::sync::Semaphore;
+
+    const N: u64 = 100_000;
+    const LIMIT: usize = 64;
+    for (flavor, rt) in runtimes() {
+        let mut group = c.benchmark_group(format!("limit/{flavor}"));
+        group.sample_size(10).warm_up_time(Duration::from_millis(500));
+        group.measurement_time(Duration::from_secs(3));
+        group.throughput(Throughput::Elements(N));
+        group.bench_with_input(BenchmarkId::new("tokio_semaphore_join_set", N), &N, |b, &n| {
+            b.iter(|| {
+                run(&rt, async move {
+                    let sem = Arc::new(Semaphore::new(LIMIT));
+                    let mut set = JoinSet::new();
+                    for i in 0..n {
+                        let permit = sem.clone().acquire_owned().await.expect("open");
+                        set.spawn(async move {
+                            black_box(i);
+                            drop(permit);
+                        });
+                        // Reap as we go, as a careful user would.
+                        while set.try_join_next().is_some() {}
+                    }
+                    while set.join_next().await.is_some() {}
+                })
+            })
+        });
+        group.bench_with_input(BenchmarkId::new("buffer_unordered", N), &N, |b, &n| {
+            b.iter(|| {
+                run(&rt, async move {
+                    futures::stream::iter(0..n)
+                        .map(|i| async move { black_box(i) })
+                        .buffer_unordered(LIMIT)
+                        .for_each(|_| async {})
+                        .await;
+                })
+            })
+        });
+        group.bench_with_input(BenchmarkId::new("taskscope_spawn", N), &N, |b, &n| {
+            b.iter(|| {
+                run(&rt, async move {
+                    taskscope::TaskGroup::builder()
+                        .limit(LIMIT)
+                        .expect("limit")
+                        .scope(async |tg| {
+                            for i in 0..n {
+                                tg.spawn(async move { Ok::<_, ()>(black_box(i)) });
+                            }
+                            Ok(())
+                        })
+                        .await
+                        .expect("scope");
+                })
+            })
+        });
+        group.bench_with_input(BenchmarkId::new("taskscope_spawn_wait", N), &N, |b, &n| {
+            b.iter(|| {
+                run(&rt, async move {
+                    taskscope::TaskGroup::builder()
+                        .limit(LIMIT)
+                        .expect("limit")
+                        .scope(async |tg| {
+                            for i in 0..n {
+                                tg.spawn_wait(async move { Ok::<_, ()>(black_box(i)) }).await;
+                            }
+                            Ok(())
+                        })
+                        .await
+                        .expect("scope");
+                })
+            })
+        });
+        group.finish();
+    }
+}
+
+criterion_group!(benches, spawn_join, fail_fast, observe, limit);
 criterion_main!(benches);

@@ -9,7 +9,7 @@ use taskscope_error_group::ErrorGroup;
 use crate::driver::Driver;
 use crate::observe::{self, Nest};
 use crate::shared::{Config, Shared};
-use crate::{Policy, Spawner, TaskGroup};
+use crate::{BuildError, Policy, Spawner, TaskGroup};
 
 /// Configures a task group: its name, failure policy, grace period and
 /// panic handling. Finish with [`scope`](Self::scope) for a scoped group or
@@ -45,6 +45,8 @@ pub struct Builder {
     catch_panics: Option<bool>,
     track: Option<bool>,
     slow_poll: Option<Duration>,
+    limit: Option<usize>,
+    timeout: Option<Duration>,
 }
 
 impl Builder {
@@ -122,6 +124,101 @@ impl Builder {
     /// ```
     pub fn grace(mut self, grace: Duration) -> Self {
         self.grace = Some(grace);
+        self
+    }
+
+    /// Lets at most `limit` children run at once (Go's `errgroup.SetLimit`,
+    /// a semaphore around every spawn, built in).
+    ///
+    /// [`spawn`](crate::Spawner::spawn) never blocks: a child spawned while
+    /// the group is full is queued — not yet a task, only its future — and
+    /// starts, first come first served, when a running child ends, however
+    /// it ends. [`spawn_wait`](crate::Spawner::spawn_wait) waits for room
+    /// first (back-pressure: memory stays at `limit` children however many
+    /// items a producer feeds), and [`try_spawn`](crate::Spawner::try_spawn)
+    /// refuses with [`SpawnError::Full`](crate::SpawnError::Full). A nested
+    /// group counts as one child. Cancelling the group drops the queued
+    /// children unstarted.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use std::time::Duration;
+    /// use taskscope::TaskGroup;
+    /// use tokio::time::{Instant, sleep};
+    ///
+    /// let start = Instant::now();
+    /// TaskGroup::builder()
+    ///     .limit(10)?
+    ///     .scope(async |tg| {
+    ///         for _ in 0..100 {
+    ///             tg.spawn(async {
+    ///                 sleep(Duration::from_secs(1)).await;
+    ///                 Ok::<_, std::io::Error>(())
+    ///             });
+    ///         }
+    ///         Ok(())
+    ///     })
+    ///     .await?;
+    /// assert_eq!(start.elapsed(), Duration::from_secs(10)); // 100 jobs, 10 at a time
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`BuildError::ZeroLimit`] for `limit(0)`: a group that may run no
+    /// child would wait forever.
+    pub fn limit(mut self, limit: usize) -> Result<Self, BuildError> {
+        if limit == 0 {
+            return Err(BuildError::ZeroLimit(limit));
+        }
+        self.limit = Some(limit);
+        Ok(self)
+    }
+
+    /// Gives the whole group a deadline `timeout` after it is created (not
+    /// after its first poll: DESIGN rule 21, as tokio and asyncio count).
+    ///
+    /// When it passes, the group records a
+    /// [`TaskError::TimedOut`](crate::TaskError::TimedOut) entry and is
+    /// cancelled: with the [grace period](Self::grace) if there is one,
+    /// at once otherwise. The scope then returns the error group even if a
+    /// child or the body finishes during the grace period (DESIGN rule
+    /// 23). The deadline is visible inside through
+    /// [`current_deadline`](crate::timeout::current_deadline), in the body
+    /// and in every child, so they can pass the remaining budget on.
+    ///
+    /// A timeout too large to add to the clock (`Duration::MAX`) means no
+    /// deadline.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// use std::time::Duration;
+    /// use taskscope::TaskGroup;
+    ///
+    /// let err = TaskGroup::builder()
+    ///     .name("crawl")
+    ///     .timeout(Duration::from_secs(30))
+    ///     .scope(async |tg| {
+    ///         tg.spawn(async {
+    ///             tokio::time::sleep(Duration::from_secs(3600)).await;
+    ///             Ok::<_, std::io::Error>(())
+    ///         });
+    ///         Ok(())
+    ///     })
+    ///     .await
+    ///     .unwrap_err();
+    /// assert_eq!(err.to_string(), "task group `crawl` failed with 1 error:\n└─ crawl timed out after 30s");
+    /// # }
+    /// ```
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
         self
     }
 
@@ -225,6 +322,8 @@ impl Builder {
             catch_panics: self.catch_panics.or(parent.map(|p| p.catch_panics)).unwrap_or(false),
             track: self.track.or(parent.map(|p| p.track)).unwrap_or(false),
             slow_poll: self.slow_poll.or(parent.and_then(|p| p.slow_poll)),
+            limit: self.limit,
+            timeout: self.timeout,
         }
     }
 
@@ -264,7 +363,15 @@ impl Builder {
         let shared = Shared::create(self, observe::current());
         async move {
             let fut = body(Spawner::from_shared(shared.clone()));
-            Driver::new(shared, fut).await
+            match shared.deadline() {
+                // The group's own deadline is visible to its body (and so
+                // to the children it spawns).
+                Some(deadline) => {
+                    let fut = taskscope_timeout::Inherit::with_deadline(fut, Some(deadline));
+                    Driver::new(shared, fut).await
+                }
+                None => Driver::new(shared, fut).await,
+            }
         }
     }
 

@@ -39,6 +39,8 @@ pin_project! {
         watching: bool,
         grace: Option<Pin<Box<Sleep>>>,
         grace_over: bool,
+        // The group's own deadline (`Builder::timeout`), armed on first poll.
+        deadline: Option<Pin<Box<Sleep>>>,
         done: bool,
         // This group, as the thread's current group while the body is
         // polled: a scope the body creates nests in it.
@@ -83,6 +85,7 @@ where
             watching: true,
             grace: None,
             grace_over: false,
+            deadline: None,
             done: false,
         }
     }
@@ -135,6 +138,21 @@ where
                 }
             }
         }
+        // The group's deadline, checked after the body's poll so that a body
+        // that is ready at once wins even at a zero timeout (DESIGN 21).
+        if let Some(deadline) = shared.deadline() {
+            let body_done = matches!(*this.body, Body::Done);
+            let finished = body_done && shared.live() == 0;
+            if !shared.is_cancelled() && !finished {
+                let sleep = this
+                    .deadline
+                    .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline)));
+                if sleep.as_mut().poll(cx).is_ready() {
+                    shared.time_out();
+                }
+            }
+        }
+
         // Checked again after the poll: a body that cancelled its own group
         // stops at the await it is parked on, as in asyncio and Trio.
         if matches!(*this.body, Body::Running { .. }) && shared.must_stop_body(*this.grace_over) {
@@ -184,7 +202,9 @@ fn finish<T, E>(shared: &Shared<E>, value: Option<T>) -> Result<T, ErrorGroup<E>
         resume_unwind(payload);
     }
     let errors = std::mem::take(&mut outcome.errors);
-    let won = shared.config.policy == Policy::FirstSuccess && outcome.succeeded;
+    // A group that timed out fails, whatever finished after the deadline.
+    let won =
+        shared.config.policy == Policy::FirstSuccess && outcome.succeeded && !outcome.timed_out;
     drop(outcome);
     match value {
         Some(value) if won || errors.is_empty() => {

@@ -1,4 +1,4 @@
-//! Errors of the task-group crate: `JoinError` and `SpawnError`.
+//! Errors of the task-group crate: `JoinError`, `SpawnError` and `BuildError`.
 
 use std::fmt;
 use std::sync::Arc;
@@ -302,6 +302,9 @@ impl std::error::Error for JoinError {}
 pub enum SpawnError<F> {
     /// The group was cancelled or has finished; it takes no new children.
     Closed(F),
+    /// The group is at its [limit](crate::Builder::limit) of running
+    /// children.
+    Full(F),
 }
 
 impl<F> SpawnError<F> {
@@ -314,6 +317,15 @@ impl<F> SpawnError<F> {
         matches!(self, SpawnError::Closed(_))
     }
 
+    /// Whether the group was at its limit.
+    ///
+    /// # Examples
+    ///
+    /// See [`Spawner::try_spawn`](crate::Spawner::try_spawn).
+    pub fn is_full(&self) -> bool {
+        matches!(self, SpawnError::Full(_))
+    }
+
     /// Takes back the future that was not spawned.
     ///
     /// # Examples
@@ -321,7 +333,7 @@ impl<F> SpawnError<F> {
     /// See the [type-level example](SpawnError).
     pub fn into_inner(self) -> F {
         match self {
-            SpawnError::Closed(fut) => fut,
+            SpawnError::Closed(fut) | SpawnError::Full(fut) => fut,
         }
     }
 }
@@ -330,6 +342,7 @@ impl<F> fmt::Debug for SpawnError<F> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             SpawnError::Closed(_) => f.write_str("Closed(..)"),
+            SpawnError::Full(_) => f.write_str("Full(..)"),
         }
     }
 }
@@ -340,8 +353,27 @@ impl<F> fmt::Display for SpawnError<F> {
             SpawnError::Closed(_) => {
                 f.write_str("cannot spawn: the task group is closed (cancelled or finished)")
             }
+            SpawnError::Full(_) => {
+                f.write_str("cannot spawn now: the task group is at its limit of running children")
+            }
         }
     }
 }
 
 impl<F> std::error::Error for SpawnError<F> {}
+
+/// A group setting that can never work, refused when the group is built.
+///
+/// # Examples
+///
+/// ```
+/// let err = taskscope::TaskGroup::builder().limit(0).unwrap_err();
+/// assert_eq!(err.to_string(), "limit must be at least 1, got 0 (a group that may run no child would wait forever)");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum BuildError {
+    /// `limit(0)`.
+    #[error("limit must be at least 1, got {0} (a group that may run no child would wait forever)")]
+    ZeroLimit(usize),
+}

@@ -61,6 +61,8 @@ mod run_outcome;
 mod scope;
 mod shared;
 mod signal;
+mod slots;
+mod spawn;
 mod spawner;
 mod task_group;
 mod task_handle;
@@ -75,7 +77,7 @@ pub use builder::Builder;
 pub use combinators::*;
 #[allow(unused_imports, unreachable_pub)] // filled by the scope_local work
 pub use local::*;
-pub use error::{JoinError, SpawnError};
+pub use error::{BuildError, JoinError, SpawnError};
 pub use policy::Policy;
 pub use ready::Ready;
 #[cfg(not(loom))]

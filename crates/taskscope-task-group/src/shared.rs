@@ -12,6 +12,7 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use crate::observe::{self, ChildMeta, DONE, FAILED, GroupView, Nest, RUNNING, WAITING};
+use crate::slots::Slots;
 use crate::{Builder, Policy, TaskKind, TaskNode, TaskState, TaskTree};
 
 /// No new children: the group was cancelled or has failed fast.
@@ -31,6 +32,8 @@ pub(crate) enum Reason {
     /// A child succeeded under `Policy::FirstSuccess`: the other children
     /// stop, the body runs on.
     Succeeded,
+    /// The group's deadline passed.
+    TimedOut,
 }
 
 /// The configuration a builder fixes for one group.
@@ -44,6 +47,10 @@ pub(crate) struct Config {
     pub(crate) track: bool,
     /// Warn when one poll of a child or the body takes longer than this.
     pub(crate) slow_poll: Option<Duration>,
+    /// At most this many children run at once.
+    pub(crate) limit: Option<usize>,
+    /// The group's deadline, counted from its creation.
+    pub(crate) timeout: Option<Duration>,
 }
 
 /// Called with a snapshot when the grace period ends with tasks still
@@ -80,6 +87,10 @@ pub(crate) struct Shared<E> {
     /// This group's joiner was dropped before it finished: the group ends
     /// when its last (aborted) child is gone, and hands its errors up.
     orphaned: AtomicBool,
+    /// The running-children limit, if the group has one.
+    pub(crate) slots: Option<Arc<Slots>>,
+    /// When the group's timeout fires, if it has one.
+    deadline: Option<Instant>,
     /// Holds nested groups keep on this group (counted in `state` too).
     holds: AtomicUsize,
     /// `release_parent`, captured where `E: Send + 'static` is known, so
@@ -114,6 +125,9 @@ pub(crate) struct Outcome<E> {
     pub(crate) succeeded: bool,
     /// Stopped without a grace period: by a drop, or by the parent's abort.
     pub(crate) forced: bool,
+    /// The group's deadline fired: the result is an error whatever else
+    /// happens (DESIGN rule 23).
+    pub(crate) timed_out: bool,
     /// How many failures were recorded (errors are taken at the end).
     pub(crate) failures: usize,
 }
@@ -244,7 +258,12 @@ impl<E> Shared<E> {
             Some((nest, parent)) => (Some(nest.path), nest.token, Some(parent)),
             None => (None, CancellationToken::new(), None),
         };
+        let created = Instant::now();
+        let deadline = config.timeout.and_then(|t| created.checked_add(t));
+        let slots = config.limit.map(Slots::new);
         Shared {
+            slots,
+            deadline,
             state: AtomicUsize::new(0),
             waker: AtomicWaker::new(),
             registry: Mutex::new(Registry {
@@ -262,6 +281,7 @@ impl<E> Shared<E> {
                 cancelled_at: None,
                 succeeded: false,
                 forced: false,
+                timed_out: false,
                 failures: 0,
             }),
             token,
@@ -269,7 +289,7 @@ impl<E> Shared<E> {
             parent_path,
             task_id: OnceLock::new(),
             path: OnceLock::new(),
-            created: Instant::now(),
+            created,
             body_state: AtomicU8::new(DONE),
             body_polls: AtomicU64::new(0),
             grace_hook: OnceLock::new(),
@@ -434,6 +454,11 @@ impl<E> Shared<E> {
             outcome.cancelled_at = Some(Instant::now());
         }
         self.state.fetch_or(CANCELLED, Ordering::AcqRel);
+        if let Some(slots) = &self.slots {
+            // Children still queued for a slot never started: nothing to
+            // be graceful about.
+            slots.close();
+        }
         self.token.cancel();
         if self.config.grace.is_none() {
             self.abort_all(false);
@@ -459,7 +484,7 @@ impl<E> Shared<E> {
         let outcome = self.outcome();
         match outcome.reason {
             None | Some(Reason::Succeeded) => outcome.forced,
-            Some(Reason::Cancelled | Reason::Failure) => {
+            Some(Reason::Cancelled | Reason::Failure | Reason::TimedOut) => {
                 outcome.forced || grace_over || self.config.grace.is_none()
             }
         }
@@ -517,6 +542,29 @@ impl<E> Shared<E> {
             self.outcome().succeeded = true;
             self.cancel(Reason::Succeeded);
         }
+    }
+
+    /// When the group's timeout fires, if it has one.
+    pub(crate) fn deadline(&self) -> Option<Instant> {
+        self.deadline
+    }
+
+    /// The group's deadline passed: record it, then cancel the group.
+    pub(crate) fn time_out(&self) {
+        let after = self.config.timeout.unwrap_or_default();
+        {
+            let mut outcome = self.outcome();
+            if outcome.reason.is_some() {
+                // Already stopping (cancelled, failed, or timed out): the
+                // deadline adds nothing.
+                return;
+            }
+            outcome.timed_out = true;
+            outcome.failures += 1;
+            outcome.errors.push(TaskError::timed_out(self.info(), after));
+        }
+        tracing::debug!(target: "taskscope", group = %self.path(), ?after, "task group timed out");
+        self.cancel(Reason::TimedOut);
     }
 
     /// Records the id of the task the group's body runs in.

@@ -5,12 +5,12 @@ use std::future::Future;
 use std::sync::Arc;
 
 use tokio_util::sync::CancellationToken;
-use tracing::Instrument;
 
-use crate::child::{Child, Guard, IntoExit, Nested};
+use crate::child::Nested;
 use crate::driver::Driver;
-use crate::observe::{ChildMeta, GroupView, Label, Tracked};
+use crate::observe::GroupView;
 use crate::shared::{Reason, Shared};
+use crate::spawn::{Kind, Refused, Room};
 use crate::{Builder, JoinError, Ready, SpawnError, TaskHandle, TaskTree};
 
 /// A handle to a task group: spawns children into it and cancels it.
@@ -115,7 +115,7 @@ impl<E: Send + 'static> Spawner<E> {
         F: Future<Output = Result<T, E>> + Send + 'static,
         T: Send + 'static,
     {
-        self.spawn_child(fut, None, Kind::Task).unwrap_or_else(|_| self.refused(None))
+        self.spawn_child(fut, None, Kind::Task, Room::Queue).unwrap_or_else(|_| self.refused(None))
     }
 
     /// Spawns `fut` as a child called `name`, which appears in its
@@ -149,27 +149,41 @@ impl<E: Send + 'static> Spawner<E> {
         T: Send + 'static,
     {
         let name: Arc<str> = name.into();
-        self.spawn_child(fut, Some(name.clone()), Kind::Task)
+        self.spawn_child(fut, Some(name.clone()), Kind::Task, Room::Queue)
             .unwrap_or_else(|_| self.refused(Some(name)))
     }
 
-    /// Spawns `fut` if the group still takes children, and otherwise hands
-    /// the future back inside the error.
+    /// Spawns `fut` if the group takes it now, and otherwise hands the
+    /// future back inside the error: Go's `errgroup.TryGo`.
+    ///
+    /// In a group with a [limit](crate::Builder::limit) that is full (or
+    /// has children queued for a slot), the child is refused rather than
+    /// queued.
     ///
     /// # Examples
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
-    /// # async fn main() {
-    /// taskscope::scope(async |tg| {
-    ///     let handle = tg.try_spawn(async { Ok::<_, ()>(5) }).expect("the group is open");
-    ///     assert_eq!(handle.await.unwrap(), 5);
-    ///     tg.cancel();
-    ///     assert!(tg.try_spawn(async { Ok(6) }).unwrap_err().is_closed());
-    ///     Ok(())
-    /// })
-    /// .await
-    /// .unwrap();
+    /// # async fn main() -> Result<(), taskscope::BuildError> {
+    /// use std::future::pending;
+    /// use taskscope::{SpawnError, TaskGroup};
+    ///
+    /// TaskGroup::builder()
+    ///     .limit(1)?
+    ///     .scope(async |tg| {
+    ///         let first = tg.try_spawn(pending::<Result<(), ()>>()).expect("room for one");
+    ///         match tg.try_spawn(async { Ok(()) }) {
+    ///             Err(SpawnError::Full(fut)) => drop(fut), // or run it elsewhere
+    ///             _ => unreachable!("the group is at its limit"),
+    ///         }
+    ///         first.abort();
+    ///         tg.cancel();
+    ///         assert!(tg.try_spawn(async { Ok(()) }).unwrap_err().is_closed());
+    ///         Ok(())
+    ///     })
+    ///     .await
+    ///     .unwrap();
+    /// # Ok(())
     /// # }
     /// ```
     ///
@@ -180,14 +194,84 @@ impl<E: Send + 'static> Spawner<E> {
     /// # Errors
     ///
     /// [`SpawnError::Closed`] when the group was cancelled, failed, or has
-    /// finished.
+    /// finished; [`SpawnError::Full`] when it is at its limit.
     #[track_caller]
     pub fn try_spawn<F, T>(&self, fut: F) -> Result<TaskHandle<T>, SpawnError<F>>
     where
         F: Future<Output = Result<T, E>> + Send + 'static,
         T: Send + 'static,
     {
-        self.spawn_child(fut, None, Kind::Task).map_err(SpawnError::Closed)
+        self.spawn_child(fut, None, Kind::Task, Room::Now).map_err(|refused| match refused {
+            Refused::Closed(fut) => SpawnError::Closed(fut),
+            Refused::Full(fut) => SpawnError::Full(fut),
+        })
+    }
+
+    /// Spawns `fut` once the group has room for it: in a group with a
+    /// [limit](crate::Builder::limit), waits (in line, first come first
+    /// served, with queued children) until fewer than `limit` children run,
+    /// then spawns. This is back-pressure: a producer feeding a million
+    /// items through `spawn_wait` keeps memory at `limit` children, where
+    /// [`spawn`](Self::spawn) would queue them all. Without a limit it
+    /// spawns at once.
+    ///
+    /// If the group is closed (before or while waiting), the child is not
+    /// spawned and the handle resolves to a [`JoinError`] for which
+    /// [`is_closed`](JoinError::is_closed) is true.
+    ///
+    /// Feed a group from its body or from outside it. A *child* that calls
+    /// `spawn_wait` on its own group holds a slot while it waits; if every
+    /// slot is held by such children, none can ever proceed (as with Go's
+    /// `errgroup.Go` called from inside a limited group).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use std::time::Duration;
+    /// use taskscope::TaskGroup;
+    ///
+    /// TaskGroup::builder()
+    ///     .limit(10)?
+    ///     .scope(async |tg| {
+    ///         for i in 0..1_000u64 {
+    ///             // Never more than 10 children exist at once.
+    ///             tg.spawn_wait(async move {
+    ///                 tokio::time::sleep(Duration::from_millis(i % 7)).await;
+    ///                 Ok::<_, std::io::Error>(())
+    ///             })
+    ///             .await;
+    ///             assert!(tg.len() <= 10);
+    ///         }
+    ///         Ok(())
+    ///     })
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe, but cancelling loses the place in line, and `fut`,
+    /// which is dropped unspawned.
+    ///
+    /// # Panics
+    ///
+    /// Panics if called outside a tokio runtime, like `tokio::spawn`.
+    pub async fn spawn_wait<F, T>(&self, fut: F) -> TaskHandle<T>
+    where
+        F: Future<Output = Result<T, E>> + Send + 'static,
+        T: Send + 'static,
+    {
+        let room = match &self.shared.slots {
+            None => Room::Queue,
+            Some(slots) => match slots.wait().await {
+                Some(slot) => Room::Held(slot),
+                None => return self.refused(None),
+            },
+        };
+        self.spawn_child(fut, None, Kind::Task, room).unwrap_or_else(|_| self.refused(None))
     }
 
     /// Spawns a nested group as a child: `body` runs as the nested group's
@@ -247,7 +331,7 @@ impl<E: Send + 'static> Spawner<E> {
             let fut = body(Spawner::from_shared(nested.clone()));
             Nested(Driver::new(nested, fut).await)
         };
-        match self.spawn_child(run, name.clone(), Kind::Group) {
+        match self.spawn_child(run, name.clone(), Kind::Group, Room::Queue) {
             Ok(handle) => handle,
             Err(_) => self.refused(name),
         }
@@ -535,79 +619,7 @@ impl<E: Send + 'static> Spawner<E> {
         self.shared.path()
     }
 
-    /// Spawns a child wrapped so that the group counts, reaps and can
-    /// cancel it; gives the future back if the group is closed.
-    #[track_caller]
-    fn spawn_child<F>(
-        &self,
-        fut: F,
-        name: Option<Arc<str>>,
-        kind: Kind,
-    ) -> Result<TaskHandle<<F::Output as IntoExit<E>>::Value>, F>
-    where
-        F: Future + Send + 'static,
-        F::Output: IntoExit<E>,
-        <F::Output as IntoExit<E>>::Value: Send + 'static,
-    {
-        if !self.shared.try_enter() {
-            return Err(fut);
-        }
-        // Each label is its own monomorphisation: an unnamed child in an
-        // untracked group carries no name and no record at all.
-        Ok(match (kind, self.shared.config.track, name) {
-            (Kind::Group, _, name) => self.spawn_labelled(fut, name, kind),
-            (Kind::Task, true, name) => {
-                self.spawn_labelled(fut, Tracked(Arc::new(ChildMeta::new(name))), kind)
-            }
-            (Kind::Task, false, Some(name)) => self.spawn_labelled(fut, name, kind),
-            (Kind::Task, false, None) => self.spawn_labelled(fut, (), kind),
-        })
-    }
-
-    #[track_caller]
-    fn spawn_labelled<F, L>(
-        &self,
-        fut: F,
-        label: L,
-        kind: Kind,
-    ) -> TaskHandle<<F::Output as IntoExit<E>>::Value>
-    where
-        F: Future + Send + 'static,
-        F::Output: IntoExit<E>,
-        <F::Output as IntoExit<E>>::Value: Send + 'static,
-        L: Label + LabelMeta,
-    {
-        let shared = &self.shared;
-        let name = label.name().cloned();
-        let meta = label.meta_arc();
-        let guard = Guard { shared: shared.clone() };
-        let view: Option<Arc<dyn GroupView>> = Some(shared.clone());
-        let span = tracing::debug_span!(
-            target: "taskscope",
-            "task",
-            name = tracing::field::Empty,
-            path = tracing::field::Empty
-        );
-        let handle = if span.is_disabled() {
-            tokio::spawn(Child { fut, label, view, guard })
-        } else {
-            let fut = fut.instrument(span.clone());
-            let handle = tokio::spawn(Child { fut, label, view, guard });
-            let info = shared.child_info(name.as_ref(), Some(handle.id()));
-            span.record("name", tracing::field::display(info.name()))
-                .record("path", tracing::field::display(info.path()));
-            handle
-        };
-        if let Some(meta) = &meta {
-            let _ = meta.id.set(handle.id());
-        }
-        if kind == Kind::Task {
-            shared.register(handle.abort_handle(), meta);
-        }
-        TaskHandle::new(handle, name)
-    }
-
-    fn refused<T>(&self, name: Option<Arc<str>>) -> TaskHandle<T> {
+    pub(crate) fn refused<T>(&self, name: Option<Arc<str>>) -> TaskHandle<T> {
         tracing::warn!(
             target: "taskscope",
             group = %self.shared.path(),
@@ -616,30 +628,6 @@ impl<E: Send + 'static> Spawner<E> {
         );
         TaskHandle::closed(name)
     }
-}
-
-/// Gives the registry its own reference to a tracked child's record.
-trait LabelMeta {
-    fn meta_arc(&self) -> Option<Arc<ChildMeta>> {
-        None
-    }
-}
-
-impl LabelMeta for () {}
-impl LabelMeta for Arc<str> {}
-impl LabelMeta for Option<Arc<str>> {}
-impl LabelMeta for Tracked {
-    fn meta_arc(&self) -> Option<Arc<ChildMeta>> {
-        Some(self.0.clone())
-    }
-}
-
-/// What a child is, for the group's cancel: plain tasks are aborted, nested
-/// groups are told to stop (see `Shared::abort_all`).
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    Task,
-    Group,
 }
 
 impl<E> fmt::Debug for Spawner<E> {

@@ -3,8 +3,8 @@
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
-use std::task::{Context, Poll, ready};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::task::{Context, Poll, Waker, ready};
 
 use tokio::task::{Id, JoinHandle};
 
@@ -60,8 +60,81 @@ pub struct TaskHandle<T> {
 
 enum Inner<T> {
     Spawned(JoinHandle<ChildOutput<T>>),
+    /// Waiting for a slot in a group with a limit: not a task yet.
+    Queued(Arc<Pending<T>>),
     Closed,
     Taken,
+}
+
+/// A child queued behind a group's limit, shared by its handle and the
+/// code that will start it.
+pub(crate) struct Pending<T> {
+    state: Mutex<PendingState<T>>,
+}
+
+enum PendingState<T> {
+    Queued(Option<Waker>),
+    Started(JoinHandle<ChildOutput<T>>),
+    /// Aborted through the handle, or dropped with the group's queue.
+    Gone,
+}
+
+impl<T> Pending<T> {
+    pub(crate) fn new() -> Arc<Self> {
+        Arc::new(Pending { state: Mutex::new(PendingState::Queued(None)) })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, PendingState<T>> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Whether the child may still start (its handle did not abort it).
+    pub(crate) fn is_queued(&self) -> bool {
+        matches!(*self.lock(), PendingState::Queued(_))
+    }
+
+    /// The child started as a task: hand its `JoinHandle` to the handle.
+    pub(crate) fn started(self: &Arc<Self>, handle: JoinHandle<ChildOutput<T>>) {
+        if Arc::strong_count(self) == 1 {
+            return; // the TaskHandle was dropped: the child runs detached
+        }
+        let mut state = self.lock();
+        match std::mem::replace(&mut *state, PendingState::Started(handle)) {
+            PendingState::Queued(Some(waker)) => waker.wake(),
+            PendingState::Gone => {
+                // Aborted while it was being started.
+                if let PendingState::Started(handle) = &*state {
+                    handle.abort();
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The child will never start.
+    pub(crate) fn gone(&self) {
+        let mut state = self.lock();
+        if let PendingState::Queued(waker) = &mut *state {
+            let waker = waker.take();
+            *state = PendingState::Gone;
+            drop(state);
+            if let Some(waker) = waker {
+                waker.wake();
+            }
+        }
+    }
+
+    fn abort(&self) {
+        let state = self.lock();
+        match &*state {
+            PendingState::Started(handle) => handle.abort(),
+            PendingState::Queued(_) => {
+                drop(state);
+                self.gone();
+            }
+            PendingState::Gone => {}
+        }
+    }
 }
 
 impl<T> TaskHandle<T> {
@@ -71,6 +144,10 @@ impl<T> TaskHandle<T> {
 
     pub(crate) fn closed(name: Option<Arc<str>>) -> Self {
         TaskHandle { inner: Inner::Closed, name }
+    }
+
+    pub(crate) fn queued(pending: Arc<Pending<T>>, name: Option<Arc<str>>) -> Self {
+        TaskHandle { inner: Inner::Queued(pending), name }
     }
 
     /// Cancels the child: its future is dropped at its next await point, so
@@ -99,13 +176,16 @@ impl<T> TaskHandle<T> {
     /// # }
     /// ```
     pub fn abort(&self) {
-        if let Inner::Spawned(handle) = &self.inner {
-            handle.abort();
+        match &self.inner {
+            Inner::Spawned(handle) => handle.abort(),
+            Inner::Queued(pending) => pending.abort(),
+            Inner::Closed | Inner::Taken => {}
         }
     }
 
-    /// Whether the child has finished (or never ran because the group was
-    /// closed). Never blocks.
+    /// Whether the child has finished (or never ran: the group was closed,
+    /// or it was aborted while queued behind the group's limit). Never
+    /// blocks.
     ///
     /// # Examples
     ///
@@ -126,11 +206,17 @@ impl<T> TaskHandle<T> {
     pub fn is_finished(&self) -> bool {
         match &self.inner {
             Inner::Spawned(handle) => handle.is_finished(),
+            Inner::Queued(pending) => match &*pending.lock() {
+                PendingState::Queued(_) => false,
+                PendingState::Started(handle) => handle.is_finished(),
+                PendingState::Gone => true,
+            },
             Inner::Closed | Inner::Taken => true,
         }
     }
 
-    /// The child's tokio task id, or `None` if it was never spawned.
+    /// The child's tokio task id, or `None` if it was never spawned (or is
+    /// still queued behind the group's limit).
     ///
     /// # Examples
     ///
@@ -150,6 +236,10 @@ impl<T> TaskHandle<T> {
     pub fn id(&self) -> Option<Id> {
         match &self.inner {
             Inner::Spawned(handle) => Some(handle.id()),
+            Inner::Queued(pending) => match &*pending.lock() {
+                PendingState::Started(handle) => Some(handle.id()),
+                _ => None,
+            },
             Inner::Closed | Inner::Taken => None,
         }
     }
@@ -180,25 +270,40 @@ impl<T> Future for TaskHandle<T> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = &mut *self;
-        let handle = match &mut this.inner {
-            Inner::Spawned(handle) => handle,
-            Inner::Closed => return Poll::Ready(Err(JoinError::closed(this.name.clone()))),
-            Inner::Taken => {
-                return Poll::Ready(Err(JoinError::cancelled(this.name.clone(), None)));
+        loop {
+            match &mut this.inner {
+                Inner::Spawned(handle) => {
+                    let id = Some(handle.id());
+                    let out = ready!(Pin::new(handle).poll(cx));
+                    this.inner = Inner::Taken;
+                    let name = this.name.clone();
+                    return Poll::Ready(match out {
+                        Ok(ChildOutput::Value(value)) => Ok(value),
+                        Ok(ChildOutput::Failed) => Err(JoinError::failed(name, id)),
+                        Ok(ChildOutput::Panicked) => Err(JoinError::panicked(name, id)),
+                        Ok(ChildOutput::Cancelled) => Err(JoinError::cancelled(name, id)),
+                        Err(err) if err.is_panic() => Err(JoinError::panicked(name, id)),
+                        Err(_) => Err(JoinError::cancelled(name, id)),
+                    });
+                }
+                Inner::Queued(pending) => {
+                    let pending = pending.clone();
+                    let mut state = pending.lock();
+                    match std::mem::replace(&mut *state, PendingState::Gone) {
+                        PendingState::Queued(_) => {
+                            *state = PendingState::Queued(Some(cx.waker().clone()));
+                            return Poll::Pending;
+                        }
+                        PendingState::Started(handle) => this.inner = Inner::Spawned(handle),
+                        PendingState::Gone => this.inner = Inner::Taken,
+                    }
+                }
+                Inner::Closed => return Poll::Ready(Err(JoinError::closed(this.name.clone()))),
+                Inner::Taken => {
+                    return Poll::Ready(Err(JoinError::cancelled(this.name.clone(), None)));
+                }
             }
-        };
-        let id = Some(handle.id());
-        let out = ready!(Pin::new(handle).poll(cx));
-        this.inner = Inner::Taken;
-        let name = this.name.clone();
-        Poll::Ready(match out {
-            Ok(ChildOutput::Value(value)) => Ok(value),
-            Ok(ChildOutput::Failed) => Err(JoinError::failed(name, id)),
-            Ok(ChildOutput::Panicked) => Err(JoinError::panicked(name, id)),
-            Ok(ChildOutput::Cancelled) => Err(JoinError::cancelled(name, id)),
-            Err(err) if err.is_panic() => Err(JoinError::panicked(name, id)),
-            Err(_) => Err(JoinError::cancelled(name, id)),
-        })
+        }
     }
 }
 

@@ -95,6 +95,45 @@ pin_project! {
 }
 
 impl<F> Inherit<F> {
+    /// Polls `future` with `deadline` visible to
+    /// [`current_deadline`](crate::current_deadline) (together with any
+    /// earlier deadline around it), without enforcing it: for code that
+    /// enforces the deadline itself, such as a task group with a timeout
+    /// running its body.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// use std::time::Duration;
+    /// use taskscope::timeout::{Inherit, current_deadline};
+    /// use tokio::time::Instant;
+    ///
+    /// let deadline = Instant::now() + Duration::from_secs(5);
+    /// let seen = Inherit::with_deadline(async { current_deadline() }, Some(deadline)).await;
+    /// assert_eq!(seen, Some(deadline));
+    /// # }
+    /// ```
+    pub fn with_deadline(future: F, deadline: Option<Instant>) -> Self {
+        Inherit { future, deadline }
+    }
+
+    /// Takes back the inner future.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// use taskscope::timeout::inherit;
+    /// assert_eq!(inherit(async { 7 }).into_inner().await, 7);
+    /// # }
+    /// ```
+    pub fn into_inner(self) -> F {
+        self.future
+    }
+
     /// The deadline this future carries; `None` if there was none.
     ///
     /// # Examples

@@ -163,9 +163,9 @@ pub mod guide;
 pub mod prelude;
 
 pub use taskscope_task_group::{
-    BoxError, Builder, ErrorGroup, Join, JoinError, Policy, Ready, RunConfig, RunOutcome, Signal,
-    SpawnError, Spawner, TaskError, TaskGroup, TaskHandle, TaskInfo, TaskKind, TaskNode, TaskState,
-    TaskTree, scope, tasks,
+    BoxError, BuildError, Builder, ErrorGroup, Join, JoinError, Policy, Ready, RunConfig,
+    RunOutcome, Signal, SpawnError, Spawner, TaskError, TaskGroup, TaskHandle, TaskInfo, TaskKind,
+    TaskNode, TaskState, TaskTree, scope, tasks,
 };
 #[cfg(not(loom))] // tokio leaves out `signal` under loom
 pub use taskscope_task_group::{run, run_with};
