@@ -73,11 +73,9 @@ mod task_tree;
 mod tasks;
 
 pub use builder::Builder;
-#[allow(unused_imports, unreachable_pub)] // filled by the combinators work
 pub use combinators::*;
-#[allow(unused_imports, unreachable_pub)] // filled by the scope_local work
-pub use local::*;
 pub use error::{BuildError, JoinError, SpawnError};
+pub use local::*;
 pub use policy::Policy;
 pub use ready::Ready;
 #[cfg(not(loom))]
