@@ -23,7 +23,7 @@ mod cli;
 #[path = "common/client.rs"]
 mod client;
 #[path = "common/site.rs"]
-mod site;
+pub(crate) mod site;
 
 use std::fmt;
 use std::io::{self, Read, Write};

@@ -251,7 +251,14 @@ async fn crawl_budget_cancels_what_is_in_flight() {
     let stats = Arc::new(Stats::default());
     let summary = app::run(&args, Some(config), stats).await.unwrap();
     assert_eq!(summary.stop, Stop::OutOfTime(Duration::from_millis(300)));
-    assert!(summary.to_string().contains("stopped when its budget of 300ms ran out"));
+    let text = summary.to_string();
+    assert!(text.contains("stopped when its budget of 300ms ran out"), "{text}");
+    // The group's deadline is in its error tree; the cancelled page tasks
+    // are not errors.
+    let tree = summary.errors.as_ref().unwrap();
+    assert_eq!(tree.len(), 1, "{tree}");
+    assert!(tree.first().unwrap().is_timeout(), "{tree}");
+    assert!(text.contains("crawl timed out after 300ms"), "{text}");
     let site = summary.site.as_ref().unwrap();
     assert_eq!(summary.counts.pages, 1);
     assert!(site.abandoned() >= 1, "the hanging requests were cancelled");
@@ -329,7 +336,7 @@ fn args_take_the_quick_preset_and_later_flags_win() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_bad_configuration_is_a_typed_error_not_a_hang() {
     for (args, message) in [
-        (Args { concurrency: 0, ..test_args() }, "at least 1"),
+        (Args { concurrency: 0, ..test_args() }, "limit must be at least 1, got 0"),
         (Args { rate: 0.0, ..test_args() }, "above 0"),
     ] {
         let err = app::run(&args, Some(test_site(10)), Arc::default()).await.unwrap_err();

@@ -23,8 +23,6 @@ mod race_condition;
 #[path = "../examples/rate_monitor.rs"]
 #[allow(dead_code)] // `main` is the binary's
 mod rate_monitor;
-#[path = "../examples/common/site.rs"]
-mod site;
 #[path = "../examples/sync_vs_async.rs"]
 #[allow(dead_code)] // `main` is the binary's
 mod sync_vs_async;
@@ -173,8 +171,8 @@ fn sync_vs_async_compares_three_ways_of_sending_requests() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sync_vs_async_task_group_leaves_nothing_running() {
-    let site =
-        site::Site::start(site::SiteConfig::uniform(20, Duration::from_millis(5))).await.unwrap();
+    use sync_vs_async::site::{Site, SiteConfig};
+    let site = Site::start(SiteConfig::uniform(20, Duration::from_millis(5))).await.unwrap();
     assert_eq!(sync_vs_async::task_group(site.addr(), 20).await, 20);
     assert_eq!(site.stats().requests(), 20);
     site.shutdown().await.unwrap();

@@ -88,7 +88,7 @@ fn progress_bar(args: &Args) -> ProgressBar {
     }
     let bar = ProgressBar::new(1);
     let style = ProgressStyle::with_template(
-        "{spinner} {elapsed_precise} [{bar:40}] {pos}/{len} pages, {per_sec}, {msg}",
+        "{spinner} {elapsed_precise} [{bar:40}] {pos}/{len} pages: {msg}",
     )
     .map(|style| style.progress_chars("=> "));
     if let Ok(style) = style {

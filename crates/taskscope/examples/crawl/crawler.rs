@@ -10,6 +10,12 @@
 //! * the page tasks are children of one group, `crawl`, so the crawl
 //!   returns only when every page task has ended, and no fetch outlives a
 //!   cancelled or timed-out crawl;
+//! * the group has a limit, `.limit(concurrency)`: at most that many page
+//!   tasks run at once, and the others wait their turn in the group;
+//! * the group has a deadline, `.timeout(budget)`: when it passes, every
+//!   page task is cancelled and the error tree says the crawl timed out;
+//!   each request also has its own deadline, and a retry waits for the
+//!   rate limiter like any request;
 //! * the group's policy is `CollectAll`: a page that fails does not stop
 //!   the crawl, but its error is kept, with the page's task name, and the
 //!   crawl returns every one of them as an error tree;
@@ -24,7 +30,7 @@ use std::time::Duration;
 use hyper::{StatusCode, Uri};
 use indicatif::ProgressBar;
 use taskscope::queue::{Queue, Taken};
-use taskscope::semaphore::{RateLimiter, Semaphore};
+use taskscope::semaphore::RateLimiter;
 use taskscope::timeout::timeout;
 use taskscope::{ErrorGroup, Policy, TaskGroup};
 use tokio::time::Instant;
@@ -138,7 +144,8 @@ impl ErrorKind {
 ///
 /// # Errors
 ///
-/// A bad configuration (a zero concurrency, a rate that is not positive).
+/// A bad configuration: a zero concurrency (`BuildError::ZeroLimit`), a
+/// rate that is not positive (`RateError`).
 /// Pages that fail are not errors of the crawl: they are in
 /// [`Crawl::errors`].
 pub(crate) async fn crawl(
@@ -149,10 +156,13 @@ pub(crate) async fn crawl(
     progress: ProgressBar,
 ) -> anyhow::Result<Crawl> {
     let limiter = RateLimiter::per_second(config.rate)?.burst(config.burst)?;
-    // A semaphore may start with no permits (to be added later); a crawl
-    // with no slot would wait forever, so zero is refused here.
-    anyhow::ensure!(config.concurrency >= 1, "concurrency must be at least 1, got 0");
-    let slots = Semaphore::new(config.concurrency)?;
+    // The group: at most `concurrency` page tasks run at once, the whole
+    // crawl has `budget`, and a failed page does not stop the others.
+    let group = TaskGroup::builder()
+        .name("crawl")
+        .policy(Policy::CollectAll)
+        .limit(config.concurrency)?
+        .timeout(config.budget);
     let frontier = Frontier::new(start.clone(), config.max_pages.unwrap_or(usize::MAX));
     frontier.offer(start, &stats);
     let pages = Arc::new(Pages {
@@ -167,7 +177,7 @@ pub(crate) async fn crawl(
     });
 
     let mut finished = false;
-    let crawl = TaskGroup::builder().name("crawl").policy(Policy::CollectAll).scope(async |tg| {
+    let crawl = group.scope(async |tg| {
         let queue = &pages.frontier.queue;
         loop {
             // Take the next URL, unless every URL taken so far is done
@@ -183,25 +193,32 @@ pub(crate) async fn crawl(
                     Err(_) => break, // shut down
                 },
             };
-            // One slot per page task, held until the task ends: at most
-            // `concurrency` pages are fetched at once, and the dispatcher
-            // waits here rather than queueing tasks.
-            let Ok(slot) = slots.acquire_owned().await else { break };
             let name = format!("GET {}", url.path_and_query().map_or("/", |p| p.as_str()));
             let pages = pages.clone();
-            tg.spawn_named(name, async move {
-                let _slot = slot;
-                pages.visit(url).await
-            });
+            // Runs at once if fewer than `concurrency` pages are being
+            // fetched; otherwise waits in the group's line (as a future,
+            // not yet a task) until one of them ends. The page task keeps
+            // `url` unfinished on the queue until it has queued the links
+            // it found.
+            tg.spawn_named(name, async move { pages.visit(url).await });
         }
         Ok(())
     });
-    let result = timeout(config.budget, crawl).await;
+    let result = crawl.await;
     pages.frontier.queue.shutdown();
     pages.progress.finish_and_clear();
     let (stop, errors) = match result {
-        Err(_elapsed) => (Stop::OutOfTime(config.budget), None),
-        Ok(result) => (if finished { Stop::Finished } else { Stop::Cancelled }, result.err()),
+        Ok(()) => (Stop::Finished, None),
+        Err(errors) => {
+            let stop = if errors.iter().any(|e| e.is_timeout()) {
+                Stop::OutOfTime(config.budget)
+            } else if finished {
+                Stop::Finished
+            } else {
+                Stop::Cancelled
+            };
+            (stop, Some(errors))
+        }
     };
     Ok(Crawl { stop, errors })
 }

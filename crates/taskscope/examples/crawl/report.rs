@@ -128,19 +128,21 @@ impl fmt::Display for Summary {
             }
         }
         if let Some(errors) = self.errors.as_ref().filter(|e| !e.is_empty()) {
+            // The head of the tree, and its last line: the group's own
+            // entry (`timed out`) comes last when the budget ran out.
             let tree = errors.to_string();
             let lines: Vec<&str> = tree.lines().collect();
+            let keep = self.show_errors.max(2);
             writeln!(f)?;
-            for line in lines.iter().take(self.show_errors.max(1)) {
-                writeln!(f, "{line}")?;
-            }
-            if lines.len() > self.show_errors.max(1) {
-                writeln!(
-                    f,
-                    "… {} more lines (--show-errors {} prints them all)",
-                    lines.len() - self.show_errors.max(1),
-                    lines.len()
-                )?;
+            if lines.len() <= keep {
+                writeln!(f, "{tree}")?;
+            } else {
+                for line in &lines[..keep - 1] {
+                    writeln!(f, "{line}")?;
+                }
+                let hidden = lines.len() - keep;
+                writeln!(f, "│  … {hidden} more (--show-errors {} prints them all)", lines.len())?;
+                writeln!(f, "{}", lines[lines.len() - 1])?;
             }
         }
         Ok(())
