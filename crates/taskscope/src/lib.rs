@@ -143,6 +143,31 @@
 //! * [`guide`]: moving from `join_all`, `try_join_all`, `JoinSet` and
 //!   `select!` to scopes, with before-and-after code.
 //! * [`prelude`]: `use taskscope::prelude::*;` for the everyday names.
+//!
+//! # Examples
+//!
+//! Runnable programs in `crates/taskscope/examples/`, each with a header
+//! saying what it teaches (`cargo run --example NAME`; `-- --help` or the
+//! header lists the flags):
+//!
+//! * `crawl` (run it with `--release`): the flagship, a web crawler on a
+//!   generated loopback site — a group with a limit and a deadline, a rate
+//!   limiter, retries, a queue of links, a progress bar, Ctrl-C through
+//!   [`run_with`], and the error tree of what failed.
+//! * `timeout_decorator`: wrap any async function in a deadline; nested
+//!   deadlines, `current_deadline`, `move_on_after`.
+//! * `rate_monitor`: an async guard that reports operations per second
+//!   while its block runs, its reporter a child that cannot outlive it.
+//! * `pipeline`: three stages joined by bounded queues, with back-pressure,
+//!   `join`, `shutdown`, and one bad item failing the whole pipeline.
+//! * `sync_vs_async`: 50 HTTP requests one after another, one thread each,
+//!   and one task each in a group, timed side by side.
+//! * `race_condition`: a lost update across `.await`s on one thread, and
+//!   its fix with an async lock.
+//! * `graceful_server`: a TCP echo server whose connections live in an
+//!   owned [`TaskGroup`] and drain, with a grace period, on SIGTERM.
+//! * `fail_fast`: one failing download cancels its siblings; the error
+//!   tree says who failed.
 #![forbid(unsafe_code)]
 
 #[doc(inline)]
