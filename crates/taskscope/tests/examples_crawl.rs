@@ -57,6 +57,7 @@ fn test_site(pages: u32) -> SiteConfig {
         resets: 15,
         hanging: 15,
         broken_links: 30,
+        redirect_links: 30,
     }
 }
 
@@ -79,6 +80,7 @@ fn test_args() -> Args {
 #[derive(Debug, Default)]
 struct Expected {
     pages: u64,
+    redirects: u64,
     recovered: u64,
     requests: u64,
     errors: BTreeMap<String, u64>,
@@ -94,6 +96,15 @@ fn expect(config: &SiteConfig, host: &str, retries: u32) -> Expected {
     let attempts = retries + 1;
     while let Some(url) = queue.pop_front() {
         let path = url.path();
+        if let Some(n) = path.strip_prefix("/r/") {
+            out.requests += 1;
+            out.redirects += 1;
+            let to = links::resolve(&url, &format!("/p/{n}")).unwrap();
+            if seen.insert(to.clone()) {
+                queue.push_back(to);
+            }
+            continue;
+        }
         let page = match path {
             "/" => Some(0),
             _ => path.strip_prefix("/p/").and_then(|n| n.parse::<u32>().ok()),
@@ -155,6 +166,8 @@ async fn crawl_reports_every_failure_with_its_kind() {
     let counts = &summary.counts;
     assert_eq!(summary.stop, Stop::Finished);
     assert_eq!(counts.pages, expected.pages, "pages fetched");
+    assert_eq!(counts.redirects, expected.redirects, "redirects followed");
+    assert!(expected.redirects > 0, "the test site has no redirect");
     assert_eq!(counts.errors, expected.errors, "failed pages by kind");
     assert_eq!(counts.failed, expected.failed_paths.len() as u64);
     assert_eq!(counts.recovered, expected.recovered, "flaky pages recovered by a retry");
@@ -307,6 +320,26 @@ async fn cancelling_the_crawl_stops_it_and_reports_cancelled() {
     connections.shutdown().await;
     site.shutdown().await.unwrap();
     assert_nothing_left_running().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn crawl_with_url_crawls_a_site_it_did_not_start() {
+    // `--url` skips the demo site; here the "real" site is one the test
+    // started, so the crawl stays on loopback.
+    let site = Site::start(SiteConfig { hanging: 0, ..test_site(60) }).await.unwrap();
+    let args = Args { url: Some(site.url()), ..test_args() };
+    let summary = app::run(&args, None, Arc::default()).await.unwrap();
+    assert_eq!(summary.stop, Stop::Finished);
+    assert!(summary.site.is_none());
+    assert_eq!(summary.start, site.url());
+    assert_eq!(site.stats().requests(), summary.counts.requests);
+    assert!(summary.counts.pages > 10, "{:?}", summary.counts);
+    site.shutdown().await.unwrap();
+    assert_nothing_left_running().await;
+
+    let args = Args { url: Some("not a url".into()), ..test_args() };
+    let err = app::run(&args, None, Arc::default()).await.unwrap_err();
+    assert!(err.to_string().contains("bad --url `not a url`"), "{err}");
 }
 
 #[test]

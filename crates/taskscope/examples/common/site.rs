@@ -5,8 +5,8 @@
 //! come from a seeded hash of `n`, so two runs with the same
 //! [`SiteConfig`] serve the same site. Some pages are slow, some answer
 //! `500`, some answer `503` once and then work (retries fix them), some
-//! drop the connection, some never answer at all, and some links point at
-//! pages that do not exist. The server counts what it sees — requests,
+//! drop the connection, some never answer at all; some links point at
+//! pages that do not exist, and some go through a redirect. The server counts what it sees — requests,
 //! arrival times, requests in flight at once — so a test can check a
 //! client's limits on the server's own clock.
 //!
@@ -61,6 +61,8 @@ pub(crate) struct SiteConfig {
     pub(crate) hanging: u32,
     /// Extra links that point at pages that do not exist (`404`).
     pub(crate) broken_links: u32,
+    /// Extra links that go through a redirect (`/r/n`, a `301` to `/p/n`).
+    pub(crate) redirect_links: u32,
 }
 
 impl SiteConfig {
@@ -78,6 +80,7 @@ impl SiteConfig {
             resets: 5,
             hanging: 3,
             broken_links: 10,
+            redirect_links: 10,
         }
     }
 
@@ -95,6 +98,7 @@ impl SiteConfig {
             resets: 0,
             hanging: 0,
             broken_links: 0,
+            redirect_links: 0,
         }
     }
 
@@ -143,8 +147,11 @@ impl SiteConfig {
         for i in 0..self.extra_links {
             let r = self.hash(n, u64::from(i) + 1);
             let target = (r % u64::from(self.pages.max(1))) as u32;
-            let link = if ((r >> 32) % 1000) < u64::from(self.broken_links) {
+            let pick = (r >> 32) % 1000;
+            let link = if pick < u64::from(self.broken_links) {
                 format!("/missing/{target}")
+            } else if pick < u64::from(self.broken_links + self.redirect_links) {
+                format!("/r/{target}")
             } else {
                 match i % 3 {
                     0 if n > 0 => target.to_string(), // relative to `/p/`
@@ -351,6 +358,15 @@ impl State {
         let in_flight = InFlight::enter(stats);
 
         let path = request.uri().path();
+        if let Some(n) = path.strip_prefix("/r/") {
+            in_flight.finish();
+            let mut response = text(StatusCode::MOVED_PERMANENTLY, "moved\n");
+            let to = hyper::header::HeaderValue::from_str(&format!("/p/{n}"));
+            if let Ok(to) = to {
+                response.headers_mut().insert(hyper::header::LOCATION, to);
+            }
+            return Ok(response);
+        }
         let page = match path {
             "/" => Some(0),
             _ => path.strip_prefix("/p/").and_then(|n| n.parse::<u32>().ok()),
