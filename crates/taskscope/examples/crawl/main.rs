@@ -73,13 +73,13 @@ fn main() -> ExitCode {
     let mut stdout = std::io::stdout().lock();
     match outcome {
         RunOutcome::Completed(summary) => {
-            let _ = writeln!(stdout, "{summary}");
+            let _ = write!(stdout, "{summary}");
             ExitCode::SUCCESS
         }
         RunOutcome::Interrupted { signal, result, .. } => {
             match result {
                 Ok(summary) => {
-                    let _ = writeln!(stdout, "{summary}");
+                    let _ = write!(stdout, "{summary}");
                 }
                 Err(_) => {
                     let c = stats.snapshot();
