@@ -23,7 +23,7 @@ pub(crate) fn cargo_env(args: &[&str], env: &[(&str, &str)]) -> Result<()> {
     let status = Command::new(cargo)
         .args(args)
         .env("RUSTFLAGS", RUSTFLAGS)
-        .envs(env.iter().copied())
+        .envs(env.iter().copied()) // may override RUSTFLAGS
         .status()
         .with_context(|| format!("running cargo {}", args.join(" ")))?;
     eprintln!("  ({:.1}s)", start.elapsed().as_secs_f64());

@@ -6,6 +6,7 @@
 mod bench;
 mod ci;
 mod cmd;
+mod loom;
 mod tidy;
 
 use std::path::PathBuf;
@@ -24,6 +25,7 @@ Commands:
   doc         rustdoc for the workspace, warnings are errors
   tidy        repository rules: `//!` first lines, doc headings, cancel
               safety sections, CHANGELOG shape, dependency rules
+  loom        the loom models of the lock-free state (slow; not in ci)
   bench       run the criterion benches and print ns/op with ratios to
               the peers (`bench --quick` only proves they run;
               `bench <filter>` passes a filter to criterion;
@@ -54,6 +56,7 @@ fn run() -> Result<()> {
         "doc" => ci::doc(),
         "tidy" => tidy::run(&root),
         "bench" => bench::run(&rest),
+        "loom" => loom::run(),
         "help" | "--help" | "-h" => {
             print!("{HELP}");
             Ok(())

@@ -64,6 +64,7 @@ mod signal;
 mod slots;
 mod spawn;
 mod spawner;
+mod state;
 mod task_group;
 mod task_handle;
 mod task_kind;

@@ -2,6 +2,8 @@
 
 use std::any::Any;
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, AtomicUsize, Ordering};
+
+use crate::state::GroupState;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError, Weak};
 use std::time::Duration;
 
@@ -14,13 +16,6 @@ use tokio_util::sync::CancellationToken;
 use crate::observe::{self, ChildMeta, DONE, FAILED, GroupView, Nest, RUNNING, WAITING};
 use crate::slots::Slots;
 use crate::{Builder, Policy, TaskKind, TaskNode, TaskState, TaskTree};
-
-/// No new children: the group was cancelled or has failed fast.
-const CANCELLED: usize = 1;
-/// The group has finished: its body and every child are done.
-const CLOSED: usize = 2;
-/// One live child in the state word; the low bits are flags.
-const ONE: usize = 4;
 
 /// Why a group stopped its children. The first reason wins.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -64,8 +59,8 @@ pub(crate) type GraceHook = Box<dyn Fn(TaskTree) + Send + Sync>;
 /// that finishes decrements a counter, and only the last one wakes the
 /// joiner.
 pub(crate) struct Shared<E> {
-    /// `live children * ONE | CLOSED | CANCELLED`.
-    state: AtomicUsize,
+    /// How many children are alive, and the cancelled and closed flags.
+    state: GroupState,
     /// The task that joins the group (a scope's future or `join`).
     waker: AtomicWaker,
     registry: Mutex<Registry>,
@@ -149,7 +144,7 @@ impl<E: Send + 'static> GroupView for Shared<E> {
 
     fn hold(&self) {
         self.holds.fetch_add(1, Ordering::Relaxed);
-        self.state.fetch_add(ONE, Ordering::AcqRel);
+        self.state.hold();
     }
 
     fn release(&self) {
@@ -264,7 +259,7 @@ impl<E> Shared<E> {
         Shared {
             slots,
             deadline,
-            state: AtomicUsize::new(0),
+            state: GroupState::new(),
             waker: AtomicWaker::new(),
             registry: Mutex::new(Registry {
                 handles: Vec::new(),
@@ -312,28 +307,52 @@ impl<E> Shared<E> {
     /// once, though it also holds the group open until its own children
     /// are gone).
     pub(crate) fn live(&self) -> usize {
-        (self.state.load(Ordering::Acquire) / ONE)
-            .saturating_sub(self.holds.load(Ordering::Relaxed))
+        self.state.load().live().saturating_sub(self.holds.load(Ordering::Relaxed))
     }
 
     /// Whether anything still keeps the group open.
     fn occupied(&self) -> bool {
-        self.state.load(Ordering::Acquire) / ONE != 0
+        self.state.load().live() != 0
     }
 
     /// Lock-free: whether the group was cancelled or has finished.
     pub(crate) fn is_cancelled(&self) -> bool {
-        self.state.load(Ordering::Acquire) & (CANCELLED | CLOSED) != 0
+        let now = self.state.load();
+        now.is_cancelled() || now.is_closed()
     }
 
     /// Counts a new child in, unless the group no longer takes children.
     pub(crate) fn try_enter(&self) -> bool {
-        let prev = self.state.fetch_add(ONE, Ordering::AcqRel);
-        if prev & (CANCELLED | CLOSED) == 0 {
-            return true;
+        match self.state.try_enter() {
+            Ok(()) => true,
+            Err(last) => {
+                if last {
+                    self.last_out();
+                }
+                false
+            }
         }
-        self.exit();
-        false
+    }
+
+    /// Counts a child out; the last one out wakes the joiner (or, when
+    /// the joiner is gone, ends the group).
+    pub(crate) fn exit(&self) {
+        if self.state.exit() {
+            self.last_out();
+        }
+    }
+
+    fn last_out(&self) {
+        self.waker.wake();
+        if self.orphaned.load(Ordering::SeqCst) {
+            (self.release_parent_fn)(self);
+        }
+    }
+
+    /// Closes the group if no child is alive. Spawns racing with this either
+    /// got in first (and the close fails) or see it closed and back out.
+    pub(crate) fn try_close(&self) -> bool {
+        self.state.try_close()
     }
 
     /// The group's joiner was dropped before the group finished: it ends
@@ -348,38 +367,6 @@ impl<E> Shared<E> {
     /// The group has finished: let its parent go.
     pub(crate) fn finished(&self) {
         (self.release_parent_fn)(self);
-    }
-
-    /// Counts a child out; the last one out wakes the joiner (or, when
-    /// the joiner is gone, ends the group).
-    pub(crate) fn exit(&self) {
-        let prev = self.state.fetch_sub(ONE, Ordering::AcqRel);
-        if prev / ONE == 1 {
-            self.waker.wake();
-            if self.orphaned.load(Ordering::SeqCst) {
-                (self.release_parent_fn)(self);
-            }
-        }
-    }
-
-    /// Closes the group if no child is alive. Spawns racing with this either
-    /// got in first (and the close fails) or see `CLOSED` and back out.
-    pub(crate) fn try_close(&self) -> bool {
-        let mut cur = self.state.load(Ordering::Acquire);
-        loop {
-            if cur / ONE != 0 {
-                return false;
-            }
-            match self.state.compare_exchange_weak(
-                cur,
-                cur | CLOSED | CANCELLED,
-                Ordering::AcqRel,
-                Ordering::Acquire,
-            ) {
-                Ok(_) => return true,
-                Err(actual) => cur = actual,
-            }
-        }
     }
 
     /// Remembers a child's abort handle (and its record, in a tracked
@@ -453,7 +440,7 @@ impl<E> Shared<E> {
             outcome.reason = Some(reason);
             outcome.cancelled_at = Some(Instant::now());
         }
-        self.state.fetch_or(CANCELLED, Ordering::AcqRel);
+        self.state.cancel();
         if let Some(slots) = &self.slots {
             // Children still queued for a slot never started: nothing to
             // be graceful about.
@@ -478,7 +465,7 @@ impl<E> Shared<E> {
     /// Whether the body must be dropped now: the group was stopped for a
     /// reason that includes the body, and the grace period (if any) is over.
     pub(crate) fn must_stop_body(&self, grace_over: bool) -> bool {
-        if self.state.load(Ordering::Acquire) & CANCELLED == 0 {
+        if !self.state.load().is_cancelled() {
             return false;
         }
         let outcome = self.outcome();
@@ -629,9 +616,9 @@ impl<E> Shared<E> {
     /// A snapshot of this group, its body, its tracked children and its
     /// nested groups, taken at `now`.
     pub(crate) fn snapshot_at(&self, now: Instant) -> TaskNode {
-        let flags = self.state.load(Ordering::Acquire);
-        let cancelling = flags & CANCELLED != 0;
-        let state = if flags & CLOSED != 0 {
+        let flags = self.state.load();
+        let cancelling = flags.is_cancelled();
+        let state = if flags.is_closed() {
             if self.outcome().failures > 0 { TaskState::Failed } else { TaskState::Done }
         } else if cancelling {
             TaskState::Cancelling
@@ -682,7 +669,7 @@ impl<E> Shared<E> {
             .map(|g| g.snapshot(now))
             .filter(|n| !matches!(n.state, TaskState::Done | TaskState::Failed))
             .collect();
-        let children_live = (flags / ONE).saturating_sub(self.holds.load(Ordering::Relaxed));
+        let children_live = flags.live().saturating_sub(self.holds.load(Ordering::Relaxed));
         let untracked = children_live.saturating_sub(metas.len() + nested.len());
         children.extend(nested);
         TaskNode {
