@@ -124,6 +124,12 @@ impl<F: TryFuture> Future for Indexed<F> {
     type Output = (usize, std::thread::Result<Result<F::Ok, F::Error>>);
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        // Spent budget: yield rather than poll every ready input in vain
+        // (see `LocalChild::poll`).
+        if !tokio::task::coop::has_budget_remaining() {
+            cx.waker().wake_by_ref();
+            return Poll::Pending;
+        }
         let this = self.project();
         let fut = this.fut;
         match catch_unwind(AssertUnwindSafe(|| fut.try_poll(cx))) {
