@@ -15,7 +15,7 @@ use taskscope_error_group::TaskError;
 use tokio::sync::mpsc;
 use tokio::time::{Instant, Sleep};
 
-use crate::combinators::names;
+use crate::combinators::indexed;
 use crate::driver::Driver;
 use crate::observe::{self, GroupView};
 use crate::shared::{Reason, Shared, panic_message};
@@ -167,8 +167,8 @@ pub struct AsCompleted<I, T, E> {
     running: usize,
     limit: usize,
     spawner: Spawner<E>,
-    tx: mpsc::UnboundedSender<Result<T, TaskError<E>>>,
-    rx: mpsc::UnboundedReceiver<Result<T, TaskError<E>>>,
+    tx: mpsc::UnboundedSender<Outcome<T, E>>,
+    rx: mpsc::UnboundedReceiver<Outcome<T, E>>,
     created: Instant,
     timeout: Option<(Instant, Duration)>,
     sleep: Option<Pin<Box<Sleep>>>,
@@ -180,6 +180,10 @@ pub struct AsCompleted<I, T, E> {
     /// Joins the group; dropping it unfinished cancels the group.
     driver: GroupJoin<E>,
 }
+
+/// What a child sends: its error boxed, so that the outcomes waiting in
+/// the channel take the room of a value, not of a `TaskError`.
+type Outcome<T, E> = Result<T, Box<TaskError<E>>>;
 
 /// Joins the stream's group, as `TaskGroup::join` does.
 type GroupJoin<E> = Pin<Box<Driver<std::future::Ready<Result<(), E>>, (), E>>>;
@@ -290,37 +294,38 @@ where
             let index = self.next_index;
             self.next_index += 1;
             self.running += 1;
-            let name = names::indexed("as_completed", index);
             let child = report(
                 self.spawner.shared.clone(),
-                name.clone(),
+                index,
                 fut,
                 self.tx.clone(),
                 self.timeout.map(|(deadline, _)| deadline),
             );
-            self.spawner.spawn_named(name, child);
+            self.spawner.spawn_settling(PREFIX, index, child);
         }
     }
 }
+
+const PREFIX: &str = "as_completed";
 
 /// Runs `fut` and sends its outcome to the stream, unless the deadline
 /// passed first; the group itself never sees a failure.
 async fn report<F, T, E>(
     shared: Arc<Shared<E>>,
-    name: Arc<str>,
+    index: usize,
     fut: F,
-    tx: mpsc::UnboundedSender<Result<T, TaskError<E>>>,
+    tx: mpsc::UnboundedSender<Outcome<T, E>>,
     deadline: Option<Instant>,
 ) -> Result<(), E>
 where
     F: Future<Output = Result<T, E>>,
     E: Send + 'static,
 {
-    let info = || shared.child_info(Some(&name), tokio::task::try_id());
+    let info = || indexed::info(&shared, PREFIX, index);
     let outcome = match AssertUnwindSafe(fut).catch_unwind().await {
         Ok(Ok(value)) => Ok(value),
-        Ok(Err(error)) => Err(TaskError::failed(info(), error)),
-        Err(payload) => Err(TaskError::panicked(info(), panic_message(&*payload))),
+        Ok(Err(error)) => Err(Box::new(TaskError::failed(info(), error))),
+        Err(payload) => Err(Box::new(TaskError::panicked(info(), panic_message(&*payload)))),
     };
     if deadline.is_none_or(|deadline| Instant::now() < deadline) {
         let _ = tx.send(outcome);
@@ -344,15 +349,17 @@ where
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = self.get_mut();
         if this.state == State::Running {
-            // Watches the group's token: the group around the caller may
-            // cancel this one. It cannot finish while the stream holds it.
-            let _ = this.driver.as_mut().poll(cx);
             this.fill();
             if let Poll::Ready(Some(outcome)) = this.rx.poll_recv(cx) {
                 this.running -= 1;
                 this.fill();
-                return Poll::Ready(Some(outcome));
+                return Poll::Ready(Some(outcome.map_err(|error| *error)));
             }
+            // Nothing ready: before waiting, watch the group's token (the
+            // group around the caller may cancel this one) through the
+            // driver, which cannot finish the group while the stream holds
+            // it.
+            let _ = this.driver.as_mut().poll(cx);
             if let Some((deadline, after)) = this.timeout {
                 let sleep =
                     this.sleep.get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline)));

@@ -6,7 +6,6 @@ use std::future::Future;
 use taskscope_error_group::ErrorGroup;
 
 use crate::Builder;
-use crate::combinators::names;
 
 /// Runs every future in `futs` as a child task of a new group and returns
 /// their values **in input order**; the first failure cancels the others.
@@ -112,7 +111,7 @@ where
         let handles: Vec<_> = futs
             .into_iter()
             .enumerate()
-            .map(|(index, fut)| tg.spawn_named(names::indexed("gather", index), fut))
+            .map(|(index, fut)| tg.spawn_indexed("gather", index, fut))
             .collect();
         let mut values = Vec::with_capacity(handles.len());
         for handle in handles {

@@ -9,7 +9,7 @@ use futures::FutureExt as _;
 use taskscope_error_group::TaskError;
 
 use crate::Builder;
-use crate::combinators::names;
+use crate::combinators::indexed;
 use crate::shared::{Shared, panic_message};
 
 /// Runs every future in `futs` as a child task and returns **every**
@@ -84,8 +84,7 @@ where
             .into_iter()
             .enumerate()
             .map(|(index, fut)| {
-                let name = names::indexed("gather_settled", index);
-                tg.spawn_named(name.clone(), settle(tg.shared.clone(), name, fut))
+                tg.spawn_settling(PREFIX, index, settle(tg.shared.clone(), index, fut))
             })
             .collect();
         let mut outcomes = Vec::with_capacity(handles.len());
@@ -108,18 +107,20 @@ where
     }
 }
 
+const PREFIX: &str = "gather_settled";
+
 /// Runs `fut` to its outcome, which it returns as its value: the group
 /// sees no failure, so it cancels nothing.
-pub(crate) async fn settle<F, T, E>(
+async fn settle<F, T, E>(
     shared: Arc<Shared<E>>,
-    name: Arc<str>,
+    index: usize,
     fut: F,
 ) -> Result<Result<T, TaskError<E>>, E>
 where
     F: Future<Output = Result<T, E>>,
     E: Send + 'static,
 {
-    let info = || shared.child_info(Some(&name), tokio::task::try_id());
+    let info = || indexed::info(&shared, PREFIX, index);
     Ok(match AssertUnwindSafe(fut).catch_unwind().await {
         Ok(Ok(value)) => Ok(value),
         Ok(Err(error)) => Err(TaskError::failed(info(), error)),

@@ -7,7 +7,6 @@ use std::future::Future;
 use taskscope_error_group::ErrorGroup;
 use tokio::sync::mpsc;
 
-use crate::combinators::names;
 use crate::{BuildError, Builder};
 
 /// Calls `f` on every item of `iter` and runs the futures it returns as
@@ -134,7 +133,7 @@ where
                 results.push(None);
                 let fut = f(item);
                 let tx = tx.clone();
-                tg.spawn_named(names::indexed("map_concurrent", index), async move {
+                tg.spawn_indexed("map_concurrent", index, async move {
                     let value = fut.await?;
                     let _ = tx.send((index, value));
                     Ok(())

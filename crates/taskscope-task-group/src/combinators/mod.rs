@@ -13,6 +13,7 @@
 mod as_completed;
 mod gather;
 mod gather_settled;
+mod indexed;
 mod map_concurrent;
 pub(crate) mod names;
 mod race;

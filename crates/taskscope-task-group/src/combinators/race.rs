@@ -5,7 +5,6 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use taskscope_error_group::ErrorGroup;
 
-use crate::combinators::names;
 use crate::{Builder, Policy};
 
 /// Runs every future in `futs` as a child task and returns the value of
@@ -111,7 +110,7 @@ where
         let winner = Arc::new(Mutex::new(Some(tx)));
         for (index, fut) in futs.into_iter().enumerate() {
             let winner = winner.clone();
-            tg.spawn_named(names::indexed("race", index), async move {
+            tg.spawn_indexed("race", index, async move {
                 let value = fut.await?;
                 let tx = winner.lock().unwrap_or_else(PoisonError::into_inner).take();
                 if let Some(tx) = tx {

@@ -1,6 +1,6 @@
 //! `LocalHandle`: await a local child's value, or abort it.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -55,6 +55,8 @@ pub struct LocalHandle<T> {
 /// Where a local child leaves its outcome for its handle.
 pub(crate) struct Slot<T> {
     state: RefCell<State<T>>,
+    /// The handle asked the child to stop (checked on every poll).
+    aborted: Cell<bool>,
     name: Option<Arc<str>>,
 }
 
@@ -65,7 +67,6 @@ enum State<T> {
         /// The child's own waker, so that an abort gets it polled (and
         /// dropped) promptly.
         child: Option<Waker>,
-        aborted: bool,
     },
     Done(Result<T, JoinError>),
     Taken,
@@ -74,7 +75,8 @@ enum State<T> {
 impl<T> Slot<T> {
     pub(crate) fn new(name: Option<Arc<str>>) -> Rc<Self> {
         Rc::new(Slot {
-            state: RefCell::new(State::Running { waiter: None, child: None, aborted: false }),
+            state: RefCell::new(State::Running { waiter: None, child: None }),
+            aborted: Cell::new(false),
             name,
         })
     }
@@ -85,7 +87,7 @@ impl<T> Slot<T> {
 
     /// Whether the handle asked the child to stop.
     pub(crate) fn is_aborted(&self) -> bool {
-        matches!(*self.state.borrow(), State::Running { aborted: true, .. })
+        self.aborted.get()
     }
 
     /// Remembers the child's waker (cheap when it has not changed).
@@ -164,8 +166,8 @@ impl<T> LocalHandle<T> {
     pub fn abort(&self) {
         let Some(slot) = &self.slot else { return };
         let child = match &mut *slot.state.borrow_mut() {
-            State::Running { child, aborted, .. } => {
-                *aborted = true;
+            State::Running { child, .. } => {
+                slot.aborted.set(true);
                 child.take()
             }
             _ => None,

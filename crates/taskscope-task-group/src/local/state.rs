@@ -68,7 +68,8 @@ pub(crate) struct LocalShared<'scope, E> {
     incoming: RefCell<Vec<BoxChild<'scope>>>,
     /// Children waiting for room under the limit, first come first served.
     queued: RefCell<VecDeque<BoxChild<'scope>>>,
-    /// Children started (polled, or about to be), under the limit.
+    /// Children started (polled, or about to be); counted under a limit
+    /// only.
     running: Cell<usize>,
     /// Children spawned and not yet dropped, queued ones included.
     live: Cell<usize>,
@@ -174,7 +175,9 @@ impl<'scope, E> LocalShared<'scope, E> {
     }
 
     fn start(&self, child: BoxChild<'scope>) {
-        self.running.set(self.running.get() + 1);
+        if self.limit.is_some() {
+            self.running.set(self.running.get() + 1);
+        }
         match self.children.try_borrow_mut() {
             Ok(children) => children.push(child),
             Err(_) => self.incoming.borrow_mut().push(child),
@@ -186,7 +189,7 @@ impl<'scope, E> LocalShared<'scope, E> {
     /// starts the next queued child.
     pub(crate) fn child_exited(&self) {
         self.live.set(self.live.get() - 1);
-        if !self.stopped.get() {
+        if self.limit.is_some() && !self.stopped.get() {
             self.running.set(self.running.get().saturating_sub(1));
             let next = self.queued.borrow_mut().pop_front();
             if let Some(next) = next {
@@ -225,7 +228,9 @@ impl<'scope, E> LocalShared<'scope, E> {
                 return;
             }
             let Ok(mut children) = self.children.try_borrow_mut() else { return };
-            children.extend(self.incoming.borrow_mut().drain(..));
+            if !self.incoming.borrow().is_empty() {
+                children.extend(self.incoming.borrow_mut().drain(..));
+            }
             match children.poll_next_unpin(cx) {
                 Poll::Ready(Some(())) => {}
                 Poll::Ready(None) | Poll::Pending => break,
