@@ -94,6 +94,21 @@ impl<E> ErrorGroup<E> {
         ErrorGroup { group, errors: Vec::new(), cancelled: true }
     }
 
+    /// Records whether the group was stopped by a cancel; see
+    /// [`is_cancelled`](Self::is_cancelled).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use taskscope::error_group::{ErrorGroup, TaskInfo};
+    /// let mut group = ErrorGroup::<()>::new(TaskInfo::new("g", "g"));
+    /// group.set_cancelled(true);
+    /// assert!(group.is_cancelled());
+    /// ```
+    pub fn set_cancelled(&mut self, cancelled: bool) {
+        self.cancelled = cancelled;
+    }
+
     /// Appends an entry; entries keep the order they were pushed in.
     ///
     /// # Examples
@@ -121,12 +136,15 @@ impl<E> ErrorGroup<E> {
         &self.group
     }
 
-    /// Whether the scope was cancelled before its body produced a value.
+    /// Whether the group was stopped by a cancel (`cancel()`, its token, or
+    /// its parent) rather than by a failure.
     ///
-    /// Such a group has no entries: cancellation is not a failure. It is
-    /// what a scope returns when `cancel()` stopped it mid-body, so that the
-    /// caller can tell "stopped early" from "finished" without a value to
-    /// return.
+    /// An empty cancelled group is what a scope returns when a cancel
+    /// stopped it before its body produced a value: cancellation is not a
+    /// failure, so there is nothing else to report. A cancelled group may
+    /// also hold errors that happened before or during the cancel (under
+    /// `CollectAll`, or within a grace period); `is_cancelled` tells the
+    /// caller that the work was stopped early, not finished.
     ///
     /// # Examples
     ///

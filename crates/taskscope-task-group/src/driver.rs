@@ -51,6 +51,7 @@ pin_project! {
         fn drop(this: Pin<&mut Self>) {
             if !this.done {
                 this.shared.cancel_now();
+                this.shared.record_end();
                 this.shared.orphan();
             }
         }
@@ -202,6 +203,7 @@ fn finish<T, E>(shared: &Shared<E>, value: Option<T>) -> Result<T, ErrorGroup<E>
         resume_unwind(payload);
     }
     let errors = std::mem::take(&mut outcome.errors);
+    let cancelled = outcome.reason == Some(Reason::Cancelled);
     // A group that timed out fails, whatever finished after the deadline.
     let won =
         shared.config.policy == Policy::FirstSuccess && outcome.succeeded && !outcome.timed_out;
@@ -222,6 +224,7 @@ fn finish<T, E>(shared: &Shared<E>, value: Option<T>) -> Result<T, ErrorGroup<E>
         _ => {
             let mut group = ErrorGroup::new(shared.info());
             group.extend(errors);
+            group.set_cancelled(cancelled);
             Err(group)
         }
     }

@@ -72,6 +72,8 @@ mod task_node;
 mod task_state;
 mod task_tree;
 mod tasks;
+#[cfg(feature = "trace-export")]
+mod trace_export;
 
 pub use builder::Builder;
 pub use combinators::*;
@@ -94,3 +96,5 @@ pub use task_state::TaskState;
 pub use task_tree::TaskTree;
 pub use tasks::tasks;
 pub use taskscope_error_group::{ErrorGroup, TaskError, TaskInfo};
+#[cfg(feature = "trace-export")]
+pub use trace_export::{RecorderBusy, TraceRecorder};

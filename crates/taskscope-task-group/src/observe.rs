@@ -29,6 +29,9 @@ pub(crate) struct ChildMeta {
     pub(crate) spawned: Instant,
     pub(crate) polls: AtomicU64,
     pub(crate) state: AtomicU8,
+    /// The child's path, kept only while a trace recorder runs.
+    #[cfg(feature = "trace-export")]
+    pub(crate) path: OnceLock<Arc<str>>,
 }
 
 impl ChildMeta {
@@ -39,6 +42,8 @@ impl ChildMeta {
             spawned: Instant::now(),
             polls: AtomicU64::new(0),
             state: AtomicU8::new(WAITING),
+            #[cfg(feature = "trace-export")]
+            path: OnceLock::new(),
         }
     }
 
@@ -92,8 +97,26 @@ pub(crate) struct Tracked(pub(crate) Arc<ChildMeta>);
 
 impl Drop for Tracked {
     fn drop(&mut self) {
-        let _ = self.0.state.compare_exchange(WAITING, DONE, Ordering::Relaxed, Ordering::Relaxed);
-        let _ = self.0.state.compare_exchange(RUNNING, DONE, Ordering::Relaxed, Ordering::Relaxed);
+        let before = self.0.state.swap(DONE, Ordering::Relaxed);
+        if before == FAILED {
+            self.0.state.store(FAILED, Ordering::Relaxed);
+        }
+        #[cfg(feature = "trace-export")]
+        crate::trace_export::record(|| {
+            let meta = &self.0;
+            crate::trace_export::Event {
+                path: meta.path.get().map(|p| p.to_string()).unwrap_or_default(),
+                kind: "task",
+                id: meta.id.get().copied(),
+                start: meta.spawned,
+                end: Instant::now(),
+                outcome: match before {
+                    DONE => "done",
+                    FAILED => "failed",
+                    _ => "cancelled",
+                },
+            }
+        });
     }
 }
 

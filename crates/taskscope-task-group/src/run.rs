@@ -108,6 +108,13 @@ where
         *slot.lock().unwrap_or_else(PoisonError::into_inner) = Some(tree);
     }));
     let signal = Arc::new(AtomicU8::new(NO_SIGNAL));
+    #[cfg(feature = "trace-export")]
+    let recorder = match config.trace_export {
+        Some(_) => runtime.block_on(async { crate::TraceRecorder::start() }).map_err(|err| {
+            eprintln!("trace export disabled: {err}");
+        }),
+        None => Err(()),
+    };
 
     let result = runtime.block_on(async {
         let watcher = config
@@ -122,6 +129,13 @@ where
     });
     // Tasks spawned outside the group are the program's own business, but
     // must not keep it from exiting.
+    #[cfg(feature = "trace-export")]
+    if let (Ok(recorder), Some(path)) = (recorder, &config.trace_export) {
+        let json = runtime.block_on(async { recorder.finish() });
+        if let Err(err) = std::fs::write(path, json) {
+            eprintln!("could not write the trace to {}: {err}", path.display());
+        }
+    }
     runtime.shutdown_timeout(config.grace);
 
     let signal = match signal.load(Ordering::Acquire) {

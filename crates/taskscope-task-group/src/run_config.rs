@@ -36,6 +36,8 @@ pub struct RunConfig {
     pub(crate) grace: Duration,
     pub(crate) slow_poll: Option<Duration>,
     pub(crate) handle_signals: bool,
+    #[cfg(feature = "trace-export")]
+    pub(crate) trace_export: Option<std::path::PathBuf>,
 }
 
 impl Default for RunConfig {
@@ -47,6 +49,8 @@ impl Default for RunConfig {
             grace: Duration::from_secs(5),
             slow_poll: None,
             handle_signals: true,
+            #[cfg(feature = "trace-export")]
+            trace_export: None,
         }
     }
 }
@@ -117,6 +121,31 @@ impl RunConfig {
     /// See the [type-level example](RunConfig).
     pub fn warn_slow_polls(mut self, threshold: Duration) -> Self {
         self.slow_poll = Some(threshold);
+        self
+    }
+
+    /// Writes the lifetimes of every task to `path` as Chrome trace-event
+    /// JSON when the program ends (see [`TraceRecorder`](crate::TraceRecorder));
+    /// open it in <https://ui.perfetto.dev>. Needs the `trace-export`
+    /// feature. A failure to write is reported on stderr.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let path = std::env::temp_dir().join("taskscope-run-config-doc.json");
+    /// let outcome = taskscope::run_with(
+    ///     taskscope::RunConfig::new().current_thread().trace_export(&path),
+    ///     async |tg| {
+    ///         tg.spawn_named("job", async { Ok::<_, std::io::Error>(()) });
+    ///         Ok(())
+    ///     },
+    /// );
+    /// assert_eq!(outcome.exit_code_value(), 0);
+    /// assert!(std::fs::read_to_string(&path).unwrap().contains("main/job"));
+    /// ```
+    #[cfg(feature = "trace-export")]
+    pub fn trace_export(mut self, path: impl Into<std::path::PathBuf>) -> Self {
+        self.trace_export = Some(path.into());
         self
     }
 

@@ -366,7 +366,32 @@ impl<E> Shared<E> {
 
     /// The group has finished: let its parent go.
     pub(crate) fn finished(&self) {
+        self.record_end();
         (self.release_parent_fn)(self);
+    }
+
+    /// Adds the group's lifetime to a running trace recorder.
+    pub(crate) fn record_end(&self) {
+        #[cfg(feature = "trace-export")]
+        if self.config.track {
+            crate::trace_export::record(|| {
+                let outcome = self.outcome();
+                crate::trace_export::Event {
+                    path: self.path().to_string(),
+                    kind: "group",
+                    id: self.own_id(),
+                    start: self.created,
+                    end: Instant::now(),
+                    outcome: if outcome.failures > 0 {
+                        "failed"
+                    } else if outcome.reason == Some(Reason::Cancelled) {
+                        "cancelled"
+                    } else {
+                        "done"
+                    },
+                }
+            });
+        }
     }
 
     /// Remembers a child's abort handle (and its record, in a tracked

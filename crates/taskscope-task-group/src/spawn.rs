@@ -252,6 +252,11 @@ impl<E: Send + 'static> Spawner<E> {
         };
         if let Some(meta) = &meta {
             let _ = meta.id.set(handle.id());
+            #[cfg(feature = "trace-export")]
+            if crate::trace_export::active() {
+                let info = shared.child_info(name.as_ref(), Some(handle.id()));
+                let _ = meta.path.set(info.path().into());
+            }
         }
         if kind == Kind::Task {
             shared.register(handle.abort_handle(), meta);

@@ -78,6 +78,12 @@ impl<E: Send + 'static> Spawner<E> {
     /// Dropping the returned handle detaches the child: the group still
     /// waits for it, and reaps it as soon as it ends.
     ///
+    /// The child's value type `T` must be known where it is spawned: a
+    /// child that only ever returns `Err(..)`, or loops forever, needs an
+    /// annotation such as `Err::<(), _>(e)` or `Ok::<(), MyError>(())`
+    /// after the loop (or an `async fn` with a return type), as with
+    /// `tokio::spawn`.
+    ///
     /// If the group is closed — cancelled, failed, or finished — the child
     /// is not spawned: the returned handle resolves to a [`JoinError`] for
     /// which [`is_closed`](JoinError::is_closed) is true, and a `tracing`
@@ -272,6 +278,59 @@ impl<E: Send + 'static> Spawner<E> {
             },
         };
         self.spawn_child(fut, None, Kind::Task, room).unwrap_or_else(|_| self.refused(None))
+    }
+
+    /// [`spawn_wait`](Self::spawn_wait) for a child called `name` (see
+    /// [`spawn_named`](Self::spawn_named)): back-pressure with a name in
+    /// spans, paths and errors.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let err = taskscope::TaskGroup::builder()
+    ///     .name("import")
+    ///     .limit(4)?
+    ///     .scope(async |tg| {
+    ///         for row in 0..100u32 {
+    ///             tg.spawn_named_wait(format!("row-{row}"), async move {
+    ///                 if row == 42 { Err(format!("row {row} is malformed")) } else { Ok(()) }
+    ///             })
+    ///             .await;
+    ///         }
+    ///         Ok(())
+    ///     })
+    ///     .await
+    ///     .unwrap_err();
+    /// assert_eq!(err.first().unwrap().task().path(), "import/row-42");
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe, but cancelling loses the place in line, and `fut`,
+    /// which is dropped unspawned.
+    ///
+    /// # Panics
+    ///
+    /// Panics if called outside a tokio runtime, like `tokio::spawn`.
+    pub async fn spawn_named_wait<F, T>(&self, name: impl Into<Arc<str>>, fut: F) -> TaskHandle<T>
+    where
+        F: Future<Output = Result<T, E>> + Send + 'static,
+        T: Send + 'static,
+    {
+        let name: Arc<str> = name.into();
+        let room = match &self.shared.slots {
+            None => Room::Queue,
+            Some(slots) => match slots.wait().await {
+                Some(slot) => Room::Held(slot),
+                None => return self.refused(Some(name)),
+            },
+        };
+        self.spawn_child(fut, Some(name.clone()), Kind::Task, room)
+            .unwrap_or_else(|_| self.refused(Some(name)))
     }
 
     /// Spawns a nested group as a child: `body` runs as the nested group's

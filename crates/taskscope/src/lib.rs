@@ -192,5 +192,7 @@ pub use taskscope_task_group::{
     RunOutcome, Signal, SpawnError, Spawner, TaskError, TaskGroup, TaskHandle, TaskInfo, TaskKind,
     TaskNode, TaskState, TaskTree, scope, tasks,
 };
+#[cfg(feature = "trace-export")]
+pub use taskscope_task_group::{RecorderBusy, TraceRecorder};
 #[cfg(not(loom))] // tokio leaves out `signal` under loom
 pub use taskscope_task_group::{run, run_with};
