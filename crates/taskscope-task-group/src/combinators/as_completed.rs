@@ -158,6 +158,12 @@ where
 /// # Examples
 ///
 /// See [`as_completed`].
+///
+/// # Cancel safety
+///
+/// Cancel safe: dropping a `next()` before it completes loses no outcome
+/// (the next call yields it). Dropping the stream itself cancels the
+/// children still running, and their outcomes are lost.
 #[must_use = "streams do nothing unless polled"]
 pub struct AsCompleted<I, T, E> {
     /// The inputs not started yet; `None` once exhausted or stopped.

@@ -85,13 +85,10 @@ use crate::{BuildError, Builder};
 /// # }
 /// ```
 ///
-/// # Errors
+/// # Cancel safety
 ///
-/// [`BuildError::ZeroLimit`] at once, for `limit == 0`: nothing could
-/// ever run. The returned future then resolves to an [`ErrorGroup`] with
-/// every error that occurred, in occurrence order (or, if the group
-/// around the caller was cancelled, an empty one for which
-/// [`is_cancelled`](ErrorGroup::is_cancelled) is true).
+/// Dropping the returned future cancels every running child; items not
+/// taken from `iter` yet are never taken, and the results are lost.
 ///
 /// # Panics
 ///
@@ -100,10 +97,13 @@ use crate::{BuildError, Builder};
 /// Polling the returned future panics outside a tokio runtime, like
 /// `tokio::spawn`.
 ///
-/// # Cancel safety
+/// # Errors
 ///
-/// Dropping the returned future cancels every running child; items not
-/// taken from `iter` yet are never taken, and the results are lost.
+/// [`BuildError::ZeroLimit`] at once, for `limit == 0`: nothing could
+/// ever run. The returned future then resolves to an [`ErrorGroup`] with
+/// every error that occurred, in occurrence order (or, if the group
+/// around the caller was cancelled, an empty one for which
+/// [`is_cancelled`](ErrorGroup::is_cancelled) is true).
 pub fn map_concurrent<I, F, Fut, T, E>(
     iter: I,
     limit: usize,

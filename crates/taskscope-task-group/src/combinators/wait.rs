@@ -14,6 +14,25 @@ use crate::{JoinError, ReturnWhen, TaskHandle};
 
 /// A finished child, as [`wait`] reports it: its position among the
 /// handles given to `wait`, and what awaiting its handle returned.
+///
+/// # Examples
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+/// # async fn main() {
+/// use taskscope::task_group::{Done, ReturnWhen, wait};
+///
+/// taskscope::scope(async |tg| {
+///     let handles = [tg.spawn(async { Ok(1) }), tg.spawn(async { Ok(2) })];
+///     let (done, _): (Vec<Done<i32>>, _) = wait(handles, ReturnWhen::AllCompleted).await;
+///     let sum: i32 = done.into_iter().map(|(_, result)| result.unwrap()).sum();
+///     assert_eq!(sum, 3);
+///     Ok::<_, ()>(())
+/// })
+/// .await
+/// .unwrap();
+/// # }
+/// ```
 pub type Done<T> = (usize, Result<T, JoinError>);
 
 /// Waits on the children behind `handles` until `when` says to return,

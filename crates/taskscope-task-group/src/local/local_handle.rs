@@ -44,7 +44,7 @@ use crate::JoinError;
 ///
 /// # Cancel safety
 ///
-/// Awaiting it is cancel safe: dropping the `.await` neither cancels the
+/// This future is cancel safe: dropping the `.await` neither cancels the
 /// child nor loses its value, which a later await of the same handle still
 /// returns.
 pub struct LocalHandle<T> {
