@@ -2,7 +2,9 @@
 //! `join_all` over `tokio::spawn` and `JoinSet`, `gather_local` and
 //! `scope_local` against `FuturesUnordered` and `join_all`, and
 //! `as_completed` against `FuturesUnordered` and `JoinSet::join_next`, on
-//! both runtimes, 10,000 trivial futures each.
+//! both runtimes, 10,000 trivial futures each; and 10,000 local futures
+//! woken at once, where `FuturesUnordered` re-polls quadratically under
+//! tokio's budget (`scope_local_wake`).
 //!
 //! Spawning contenders run inside a spawned task, so that spawns take the
 //! worker's local queue as in a service; local contenders (whose futures
@@ -186,6 +188,58 @@ fn bench_local(c: &mut Criterion) {
     }
 }
 
+// --- many local futures woken at once (the FuturesUnordered trap) ---------
+
+/// `n` receivers, and their senders, fired together once all are waiting.
+fn waiters(
+    n: u64,
+) -> (Vec<tokio::sync::oneshot::Sender<u64>>, Vec<tokio::sync::oneshot::Receiver<u64>>) {
+    (0..n).map(|_| tokio::sync::oneshot::channel()).unzip()
+}
+
+async fn taskscope_scope_local_wake(n: u64) {
+    let (senders, receivers) = waiters(n);
+    let senders = std::cell::RefCell::new(senders);
+    scope_local(async |tg| {
+        for rx in receivers {
+            tg.spawn(async move { rx.await.map_err(|_| ()) });
+        }
+        tokio::task::yield_now().await; // every child waits
+        for (i, tx) in senders.take().into_iter().enumerate() {
+            let _ = tx.send(i as u64);
+        }
+        Ok(())
+    })
+    .await
+    .expect("scope_local");
+}
+
+async fn futures_unordered_wake(n: u64) {
+    let (senders, receivers) = waiters(n);
+    let mut set: FuturesUnordered<_> = receivers.into_iter().collect();
+    assert!(futures::poll!(set.next()).is_pending()); // every future waits
+    for (i, tx) in senders.into_iter().enumerate() {
+        let _ = tx.send(i as u64);
+    }
+    while let Some(value) = set.next().await {
+        black_box(value.expect("sender"));
+    }
+}
+
+fn bench_local_wake(c: &mut Criterion) {
+    for (flavor, rt) in runtimes() {
+        let mut group = c.benchmark_group(format!("scope_local_wake/{flavor}"));
+        configure(&mut group);
+        group.bench_with_input(BenchmarkId::new("taskscope_scope_local", N), &N, |b, &n| {
+            b.iter(|| rt.block_on(taskscope_scope_local_wake(n)))
+        });
+        group.bench_with_input(BenchmarkId::new("futures_unordered", N), &N, |b, &n| {
+            b.iter(|| rt.block_on(futures_unordered_wake(n)))
+        });
+        group.finish();
+    }
+}
+
 // --- as_completed: outcomes in completion order ----------------------------
 
 async fn taskscope_as_completed(n: u64) {
@@ -238,5 +292,5 @@ fn configure(group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::W
     group.throughput(Throughput::Elements(N));
 }
 
-criterion_group!(benches, bench_gather, bench_local, bench_as_completed);
+criterion_group!(benches, bench_gather, bench_local, bench_local_wake, bench_as_completed);
 criterion_main!(benches);
