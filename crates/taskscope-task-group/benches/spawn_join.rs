@@ -1,5 +1,7 @@
-//! Spawn + join and fail-fast cancellation, against `JoinSet` and bare
-//! `tokio::spawn` + `Vec<JoinHandle>`, on both runtimes.
+//! Spawn + join, fail-fast cancellation and `limit(64)`, against `JoinSet`,
+//! bare `tokio::spawn` + `Vec<JoinHandle>`, `join_all`, `FuturesUnordered`,
+//! tokio-util's `TaskTracker` + `CancellationToken` and a tokio `Semaphore`,
+//! on both runtimes.
 //!
 //! Every contender runs inside a spawned task, so that spawns take the
 //! worker's local queue as they do in a real service. `cargo xtask bench`
@@ -10,11 +12,21 @@ use std::future::pending;
 use std::hint::black_box;
 use std::time::Duration;
 
-use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{
+    BenchmarkId, Criterion, SamplingMode, Throughput, criterion_group, criterion_main,
+};
+use futures::StreamExt as _;
+use futures::stream::FuturesUnordered;
 use tokio::runtime::{Builder, Runtime};
 use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 const SIZES: [u64; 3] = [1_000, 10_000, 100_000];
+
+/// `join_all` over `JoinHandle`s is quadratic under tokio's coop budget
+/// (DESIGN's "known traps"): seconds per iteration at 100k, so it stops here.
+const JOIN_ALL_MAX: u64 = 10_000;
 
 fn runtimes() -> [(&'static str, Runtime); 2] {
     let current = Builder::new_current_thread().enable_all().build().expect("runtime");
@@ -36,6 +48,50 @@ async fn vec_join_handle(n: u64) {
     for handle in handles {
         black_box(handle.await.expect("child"));
     }
+}
+
+/// The handles awaited through `futures::future::join_all`.
+async fn join_all(n: u64) {
+    let handles: Vec<_> = (0..n).map(|i| tokio::spawn(async move { black_box(i) })).collect();
+    for out in futures::future::join_all(handles).await {
+        black_box(out.expect("child"));
+    }
+}
+
+/// No spawning at all: the futures polled inside the bench task.
+async fn futures_unordered(n: u64) {
+    let mut set: FuturesUnordered<_> = (0..n).map(|i| async move { black_box(i) }).collect();
+    while let Some(out) = set.next().await {
+        black_box(out);
+    }
+}
+
+/// tokio-util's tracker: spawn, close, wait (outputs are dropped).
+async fn task_tracker(n: u64) {
+    let tracker = TaskTracker::new();
+    for i in 0..n {
+        tracker.spawn(async move { black_box(i) });
+    }
+    tracker.close();
+    tracker.wait().await;
+}
+
+/// The tracker plus what it takes to cancel the children: a token clone
+/// in each, selected against the work (tokio's graceful-shutdown recipe).
+async fn task_tracker_token(n: u64) {
+    let tracker = TaskTracker::new();
+    let token = CancellationToken::new();
+    for i in 0..n {
+        let token = token.clone();
+        tracker.spawn(async move {
+            tokio::select! {
+                _ = token.cancelled() => None,
+                out = async move { black_box(i) } => Some(out),
+            }
+        });
+    }
+    tracker.close();
+    tracker.wait().await;
 }
 
 async fn join_set(n: u64) {
@@ -62,15 +118,32 @@ async fn taskscope_scope(n: u64) {
 fn spawn_join(c: &mut Criterion) {
     for (flavor, rt) in runtimes() {
         let mut group = c.benchmark_group(format!("spawn_join/{flavor}"));
-        group.sample_size(20).warm_up_time(Duration::from_millis(500));
-        group.measurement_time(Duration::from_secs(2));
+        // Flat sampling: 20 samples of equal size, which keeps 100k (tens
+        // of ms per iteration) inside the measurement time.
+        group.sample_size(20).sampling_mode(SamplingMode::Flat);
+        group.warm_up_time(Duration::from_millis(300));
+        group.measurement_time(Duration::from_millis(1500));
         for n in SIZES {
             group.throughput(Throughput::Elements(n));
             group.bench_with_input(BenchmarkId::new("vec_join_handle", n), &n, |b, &n| {
                 b.iter(|| run(&rt, vec_join_handle(n)))
             });
+            if n <= JOIN_ALL_MAX {
+                group.bench_with_input(BenchmarkId::new("join_all", n), &n, |b, &n| {
+                    b.iter(|| run(&rt, join_all(n)))
+                });
+            }
             group.bench_with_input(BenchmarkId::new("join_set", n), &n, |b, &n| {
                 b.iter(|| run(&rt, join_set(n)))
+            });
+            group.bench_with_input(BenchmarkId::new("task_tracker", n), &n, |b, &n| {
+                b.iter(|| run(&rt, task_tracker(n)))
+            });
+            group.bench_with_input(BenchmarkId::new("task_tracker_token", n), &n, |b, &n| {
+                b.iter(|| run(&rt, task_tracker_token(n)))
+            });
+            group.bench_with_input(BenchmarkId::new("futures_unordered", n), &n, |b, &n| {
+                b.iter(|| run(&rt, futures_unordered(n)))
             });
             group.bench_with_input(BenchmarkId::new("taskscope", n), &n, |b, &n| {
                 b.iter(|| run(&rt, taskscope_scope(n)))
@@ -108,6 +181,33 @@ async fn fail_fast_vec(n: u64) {
     }
 }
 
+/// The tracker + token recipe: every child selects on its token clone, the
+/// failing child cancels the token, the tracker waits for the rest.
+async fn fail_fast_task_tracker_token(n: u64) {
+    let tracker = TaskTracker::new();
+    let token = CancellationToken::new();
+    for _ in 0..n {
+        let token = token.clone();
+        tracker.spawn(async move {
+            tokio::select! {
+                _ = token.cancelled() => Ok(()),
+                out = pending::<Result<(), ()>>() => out,
+            }
+        });
+    }
+    let failing = token.clone();
+    tracker.spawn(async move {
+        let out = Err::<(), ()>(());
+        if out.is_err() {
+            failing.cancel();
+        }
+        out
+    });
+    tracker.close();
+    tracker.wait().await;
+    assert!(token.is_cancelled());
+}
+
 async fn fail_fast_taskscope(n: u64) {
     let result = taskscope::scope(async |tg| {
         for _ in 0..n {
@@ -123,8 +223,9 @@ async fn fail_fast_taskscope(n: u64) {
 fn fail_fast(c: &mut Criterion) {
     for (flavor, rt) in runtimes() {
         let mut group = c.benchmark_group(format!("fail_fast/{flavor}"));
-        group.sample_size(10).warm_up_time(Duration::from_millis(500));
-        group.measurement_time(Duration::from_secs(3));
+        group.sample_size(10).sampling_mode(SamplingMode::Flat);
+        group.warm_up_time(Duration::from_millis(300));
+        group.measurement_time(Duration::from_secs(2));
         let n = 100_000;
         group.throughput(Throughput::Elements(n));
         group.bench_with_input(BenchmarkId::new("vec_join_handle", n), &n, |b, &n| {
@@ -132,6 +233,9 @@ fn fail_fast(c: &mut Criterion) {
         });
         group.bench_with_input(BenchmarkId::new("join_set", n), &n, |b, &n| {
             b.iter(|| run(&rt, fail_fast_join_set(n)))
+        });
+        group.bench_with_input(BenchmarkId::new("task_tracker_token", n), &n, |b, &n| {
+            b.iter(|| run(&rt, fail_fast_task_tracker_token(n)))
         });
         group.bench_with_input(BenchmarkId::new("taskscope", n), &n, |b, &n| {
             b.iter(|| run(&rt, fail_fast_taskscope(n)))
@@ -164,8 +268,9 @@ async fn taskscope_with(n: u64, builder: taskscope::Builder, named: bool) {
 fn observe(c: &mut Criterion) {
     let rt = Builder::new_current_thread().enable_all().build().expect("runtime");
     let mut group = c.benchmark_group("observe/current_thread");
-    group.sample_size(20).warm_up_time(Duration::from_millis(500));
-    group.measurement_time(Duration::from_secs(2));
+    group.sample_size(20).sampling_mode(SamplingMode::Flat);
+    group.warm_up_time(Duration::from_millis(300));
+    group.measurement_time(Duration::from_millis(1500));
     let n = 10_000;
     group.throughput(Throughput::Elements(n));
     type Variant = (&'static str, fn() -> taskscope::Builder, bool);
@@ -200,10 +305,10 @@ fn observe(c: &mut Criterion) {
 
 /// 100k trivial children, at most 64 running: the group's `limit` (lazy
 /// queue, and back-pressure with `spawn_wait`) against a tokio `Semaphore`
-/// acquired before each `tokio::spawn` (joined through a `JoinSet`, or a
-/// `Vec<JoinHandle>`), and `buffer_unordered(64)` (no spawning at all).
+/// acquired before each `tokio::spawn` (joined through a `JoinSet`, or
+/// detached and waited for by taking back all 64 permits), and
+/// `buffer_unordered(64)` (no spawning at all).
 fn limit(c: &mut Criterion) {
-    use futures::StreamExt;
     use std::sync::Arc;
     use tokio::sync::Semaphore;
 
@@ -211,8 +316,9 @@ fn limit(c: &mut Criterion) {
     const LIMIT: usize = 64;
     for (flavor, rt) in runtimes() {
         let mut group = c.benchmark_group(format!("limit/{flavor}"));
-        group.sample_size(10).warm_up_time(Duration::from_millis(500));
-        group.measurement_time(Duration::from_secs(3));
+        group.sample_size(10).sampling_mode(SamplingMode::Flat);
+        group.warm_up_time(Duration::from_millis(300));
+        group.measurement_time(Duration::from_secs(2));
         group.throughput(Throughput::Elements(N));
         group.bench_with_input(BenchmarkId::new("tokio_semaphore_join_set", N), &N, |b, &n| {
             b.iter(|| {
@@ -229,6 +335,23 @@ fn limit(c: &mut Criterion) {
                         while set.try_join_next().is_some() {}
                     }
                     while set.join_next().await.is_some() {}
+                })
+            })
+        });
+        group.bench_with_input(BenchmarkId::new("tokio_semaphore_spawn", N), &N, |b, &n| {
+            b.iter(|| {
+                run(&rt, async move {
+                    let sem = Arc::new(Semaphore::new(LIMIT));
+                    for i in 0..n {
+                        let permit = sem.clone().acquire_owned().await.expect("open");
+                        tokio::spawn(async move {
+                            black_box(i);
+                            drop(permit);
+                        });
+                    }
+                    // Every child has ended once all the permits are back.
+                    let all = sem.acquire_many(LIMIT as u32).await.expect("open");
+                    drop(all);
                 })
             })
         });
