@@ -15,8 +15,9 @@ const HEADER: f64 = 22.0;
 /// Roughly the width of one character at the charts' font size.
 const CHAR: f64 = 6.8;
 const OURS: [&str; 3] = ["#1b9e77", "#0b6e4f", "#66c2a5"];
+/// Peers' colours: neither green (ours, met) nor orange (missed).
 const PEERS: [&str; 8] =
-    ["#7570b3", "#d95f02", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#1f78b4", "#666666"];
+    ["#7570b3", "#e7298a", "#1f78b4", "#a6761d", "#e6ab02", "#666666", "#6a3d9a", "#b15928"];
 const GOOD: &str = "#1b9e77";
 const BAD: &str = "#d95f02";
 
