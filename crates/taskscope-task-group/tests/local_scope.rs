@@ -471,14 +471,16 @@ async fn only_woken_children_are_polled() {
         Ok(())
     }));
     assert_pending!(scope.poll());
-    while polls.get() < 1000 {
-        assert_pending!(scope.poll()); // the set yields now and then
+    // A child that waits on its first poll is polled once more at once,
+    // with a waker of its own.
+    while polls.get() < 2000 {
+        assert_pending!(scope.poll()); // the scope yields now and then
     }
-    assert_eq!(polls.get(), 1000);
+    assert_eq!(polls.get(), 2000);
     senders.pop().unwrap().send(()).unwrap();
     assert!(scope.is_woken());
     assert_pending!(scope.poll());
-    assert_eq!(polls.get(), 1001, "one child woken, one child polled");
+    assert_eq!(polls.get(), 2001, "one child woken, one child polled");
     for tx in senders {
         tx.send(()).unwrap();
     }
@@ -488,7 +490,7 @@ async fn only_woken_children_are_polled() {
     while scope.poll().is_pending() {
         tokio::task::yield_now().await;
     }
-    assert_eq!(polls.get(), 2000);
+    assert_eq!(polls.get(), 3000);
 }
 
 #[tokio::test(start_paused = true)]
@@ -537,7 +539,9 @@ async fn local_children_woken_from_other_threads() {
 // The known trap (DESIGN, "Known traps"): a `FuturesUnordered` drained
 // under tokio's budget re-polls every ready child once per turn of the
 // task, which is quadratic. A local scope yields once the budget is spent,
-// so 4,000 children completing at once are polled twice each.
+// so 4,000 children completing at once are polled three times each: twice
+// when they first wait (the second time with their own waker), once when
+// they are woken.
 #[tokio::test(start_paused = true)]
 async fn many_children_completing_at_once_are_polled_a_linear_number_of_times() {
     const N: usize = 4_000;
@@ -561,5 +565,44 @@ async fn many_children_completing_at_once_are_polled_a_linear_number_of_times() 
     })
     .await
     .unwrap();
-    assert_eq!(polls.get(), 2 * N);
+    assert_eq!(polls.get(), 3 * N);
+}
+
+// A resource that keeps the waker of a child's first poll (against the
+// `Future` contract, which asks it to wake the latest one) still gets its
+// child polled: the scope polls every waiting child again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stale_first_waker_is_not_lost() {
+    use std::sync::{Arc, Mutex};
+    use std::task::{Poll, Waker};
+    let kept: Arc<Mutex<Option<Waker>>> = Arc::default();
+    let fired = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let (kept2, fired2) = (kept.clone(), fired.clone());
+    let waker_thread = tokio::spawn(async move {
+        loop {
+            tokio::task::yield_now().await;
+            if let Some(waker) = kept2.lock().unwrap().as_ref() {
+                fired2.store(true, std::sync::atomic::Ordering::SeqCst);
+                waker.wake_by_ref();
+                break;
+            }
+        }
+    });
+    let (kept3, fired3) = (kept.clone(), fired.clone());
+    scope_local(async move |tg| {
+        tg.spawn(futures::future::poll_fn(move |cx| {
+            if fired3.load(std::sync::atomic::Ordering::SeqCst) {
+                return Poll::Ready(Ok::<_, ()>(()));
+            }
+            let mut kept = kept3.lock().unwrap();
+            if kept.is_none() {
+                *kept = Some(cx.waker().clone()); // registered once, never updated
+            }
+            Poll::Pending
+        }));
+        Ok(())
+    })
+    .await
+    .unwrap();
+    waker_thread.await.unwrap();
 }

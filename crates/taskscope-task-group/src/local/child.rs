@@ -63,16 +63,6 @@ where
             slot.complete(Err(JoinError::cancelled(slot.name().cloned(), None)));
             return Poll::Ready(());
         }
-        // tokio's budget for this task is spent: every tokio resource the
-        // child could wait on would say "later" and defer its wakeup, and
-        // `FuturesUnordered` would poll every ready child in vain, once per
-        // turn of the task — quadratic in the number of children. Yield
-        // instead: the set sees the self-wake and stops, and the task comes
-        // back with a fresh budget.
-        if !tokio::task::coop::has_budget_remaining() {
-            cx.waker().wake_by_ref();
-            return Poll::Pending;
-        }
         let timer = PollTimer::start(shared.slow_poll);
         let fut = this.fut;
         let polled = catch_unwind(AssertUnwindSafe(|| fut.poll(cx)));

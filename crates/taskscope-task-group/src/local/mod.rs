@@ -5,8 +5,8 @@
 //! A [`scope`](crate::scope()) spawns each child as a tokio task, which
 //! is what lets children run in parallel and what forces them to be
 //! `Send + 'static`. A local scope keeps its children inside its own
-//! future instead and polls them itself — only those that were woken,
-//! through `futures`' `FuturesUnordered` — so they may hold an `Rc` or
+//! future instead and polls them itself — only those that were woken — so
+//! they may hold an `Rc` or
 //! borrow from the caller's stack, at the price of sharing one thread.
 //! The rules are the scope's: fail-fast by default, every error in an
 //! [`ErrorGroup`](crate::ErrorGroup) naming its task, panics resumed
@@ -17,6 +17,7 @@ mod driver;
 mod gather_local;
 mod local_handle;
 mod local_spawner;
+mod run_queue;
 mod scope_local;
 mod state;
 

@@ -8,15 +8,15 @@ use std::future::Future;
 use std::panic::resume_unwind;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll, Waker};
+use std::task::{Context, Waker};
 use std::time::Duration;
 
-use futures::stream::{FuturesUnordered, StreamExt as _};
 use taskscope_error_group::{ErrorGroup, TaskError, TaskInfo};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use crate::Policy;
+use crate::local::run_queue::RunQueue;
 use crate::observe::Nest;
 use crate::shared::{Config, panic_message};
 
@@ -48,10 +48,8 @@ struct Outcome<E> {
 /// Shared state of one local scope. Everything lives on one thread, so
 /// cells do what atomics and mutexes do for a `Send` group.
 ///
-/// The children sit in a `FuturesUnordered`, which polls only the children
-/// that were woken. While the driver polls them, the set is borrowed:
-/// children spawned meanwhile (by a child, or by a child's `Drop`) wait in
-/// `incoming` until the driver moves them in.
+/// The children sit in a [`RunQueue`], which polls only the children that
+/// are new or were woken.
 pub(crate) struct LocalShared<'scope, E> {
     pub(crate) policy: Policy,
     pub(crate) grace: Option<Duration>,
@@ -64,8 +62,7 @@ pub(crate) struct LocalShared<'scope, E> {
     path: Arc<str>,
     id: Option<tokio::task::Id>,
     token: CancellationToken,
-    children: RefCell<FuturesUnordered<BoxChild<'scope>>>,
-    incoming: RefCell<Vec<BoxChild<'scope>>>,
+    run: RunQueue<'scope>,
     /// Children waiting for room under the limit, first come first served.
     queued: RefCell<VecDeque<BoxChild<'scope>>>,
     /// Children started (polled, or about to be); counted under a limit
@@ -115,8 +112,7 @@ impl<'scope, E> LocalShared<'scope, E> {
             path,
             id,
             token,
-            children: RefCell::new(FuturesUnordered::new()),
-            incoming: RefCell::new(Vec::new()),
+            run: RunQueue::new(),
             queued: RefCell::new(VecDeque::new()),
             running: Cell::new(0),
             live: Cell::new(0),
@@ -178,10 +174,7 @@ impl<'scope, E> LocalShared<'scope, E> {
         if self.limit.is_some() {
             self.running.set(self.running.get() + 1);
         }
-        match self.children.try_borrow_mut() {
-            Ok(children) => children.push(child),
-            Err(_) => self.incoming.borrow_mut().push(child),
-        }
+        self.run.push(child);
         self.wake();
     }
 
@@ -220,41 +213,20 @@ impl<'scope, E> LocalShared<'scope, E> {
         Polling(self)
     }
 
-    /// Polls the children that were woken, until none is ready or the
-    /// scope stops them.
+    /// Polls the children that are new or were woken, until none is left
+    /// or the scope stops them.
     pub(crate) fn poll_children(&self, cx: &mut Context<'_>) {
-        loop {
-            if self.children_must_stop() {
-                return;
-            }
-            let Ok(mut children) = self.children.try_borrow_mut() else { return };
-            if !self.incoming.borrow().is_empty() {
-                children.extend(self.incoming.borrow_mut().drain(..));
-            }
-            match children.poll_next_unpin(cx) {
-                Poll::Ready(Some(())) => {}
-                Poll::Ready(None) | Poll::Pending => break,
-            }
-        }
-        // Spawned while the set was borrowed: poll them on the next round.
-        if !self.incoming.borrow().is_empty() {
-            cx.waker().wake_by_ref();
-        }
+        self.run.poll(cx, || self.children_must_stop());
     }
 
-    /// Drops every child (running, incoming and queued), outside any
-    /// borrow, since their `Drop` may use the scope.
+    /// Drops every child (running and queued), outside any borrow, since
+    /// their `Drop` may use the scope.
     pub(crate) fn stop_children(&self) {
         self.stopped.set(true);
         self.cancelled.set(true);
-        let children = match self.children.try_borrow_mut() {
-            Ok(mut children) => std::mem::take(&mut *children),
-            Err(_) => FuturesUnordered::new(),
-        };
-        let incoming = std::mem::take(&mut *self.incoming.borrow_mut());
+        let children = self.run.take_all();
         let queued = std::mem::take(&mut *self.queued.borrow_mut());
         drop(children);
-        drop(incoming);
         drop(queued);
     }
 
