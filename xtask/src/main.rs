@@ -7,6 +7,7 @@ mod bench;
 mod ci;
 mod cmd;
 mod loom;
+mod stress;
 mod tidy;
 
 use std::path::PathBuf;
@@ -26,6 +27,7 @@ Commands:
   tidy        repository rules: `//!` first lines, doc headings, cancel
               safety sections, CHANGELOG shape, dependency rules
   loom        the loom models of the lock-free state (slow; not in ci)
+  stress      reliability tests at full size, release mode (`stress <n>`: n trees)
   bench       run the criterion benches and print ns/op with ratios to
               the peers (`bench --quick` only proves they run;
               `bench <filter>` passes a filter to criterion;
@@ -57,6 +59,7 @@ fn run() -> Result<()> {
         "tidy" => tidy::run(&root),
         "bench" => bench::run(&rest),
         "loom" => loom::run(),
+        "stress" => stress::run(&rest),
         "help" | "--help" | "-h" => {
             print!("{HELP}");
             Ok(())
