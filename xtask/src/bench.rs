@@ -158,7 +158,7 @@ fn print_targets(rows: &[targets::Row]) {
     println!("\ntargets: {met} of {} checks met († = value from an earlier run)", rows.len());
     for row in rows {
         println!(
-            "  {} {:<36} {:<12} {:<22} {:>16} vs {:<24} {}{}",
+            "  {} {:<36} {:<18} {:<30} {:>18} vs {:<24} {}{}",
             if row.met() { "met   " } else { "MISSED" },
             row.group,
             row.param.0,

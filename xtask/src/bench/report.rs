@@ -13,7 +13,7 @@ use super::svg::{self, number};
 use super::targets::{self, Row};
 
 /// What each area measures, shown under its groups.
-const NOTES: [(&str, &str); 12] = [
+const NOTES: [(&str, &str); 13] = [
     (
         "spawn_join/",
         "N trivial children spawned and joined from inside a spawned task. `taskscope` is a \
@@ -61,6 +61,12 @@ const NOTES: [(&str, &str); 12] = [
         "scope_local/",
         "`scope_local` with 10k trivial children polled in the scope's own task, handles \
          dropped or awaited, against draining a `FuturesUnordered`.",
+    ),
+    (
+        "scope_local_wake/",
+        "10k local children parked on oneshot channels, then all woken at once: \
+         `FuturesUnordered` re-polls its futures under tokio's coop budget, `scope_local` \
+         polls only the children that were woken.",
     ),
     (
         "as_completed/",

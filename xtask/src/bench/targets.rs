@@ -75,7 +75,7 @@ pub(crate) const TARGETS: &[Target] = &[
     Target {
         text: "`scope_local` / `gather` without spawning ≤ 1.3× `FuturesUnordered`",
         source: "DESIGN",
-        groups: &["scope_local/", "gather_local/"],
+        groups: &["scope_local/", "scope_local_wake/", "gather_local/"],
         ours: &["taskscope_scope_local", "taskscope_scope_local_handles", "taskscope_gather_local"],
         peers: &["futures_unordered"],
         check: Check::TimeAtMost(1.3),
