@@ -73,7 +73,7 @@ pub(crate) fn group_chart(id: &str, group: &Group) -> String {
     }
     if !ratios.is_empty() {
         chart.y += 10.0;
-        chart.heading("ours ÷ the best peer at each parameter (below 1× = faster than every peer)");
+        chart.heading("ours ÷ the best peer at each parameter (below 1× = better than every peer)");
         let rmax = ratios.iter().map(|r| r.3).fold(1.5_f64, f64::max).min(4.0);
         let mark = chart.mark();
         for (param, c, peer, ratio) in &ratios {
@@ -83,7 +83,7 @@ pub(crate) fn group_chart(id: &str, group: &Group) -> String {
         }
         chart.line(mark, 1.0 / rmax, "1×");
     }
-    chart.finish(&format!("{id}: {}, shorter is faster", group.unit.label()))
+    chart.finish(&format!("{id}: {}, shorter is better", group.unit.label()))
 }
 
 /// Every target row as a share of its bound; the dashed line is the bound.
