@@ -98,3 +98,39 @@ pub fn ms(n: u64) -> Duration {
 pub fn secs(n: u64) -> Duration {
     Duration::from_secs(n)
 }
+
+/// Whether `cargo xtask stress` runs the tests (it sets
+/// `TASKSCOPE_STRESS=1`): stress tests then run at full size.
+pub fn stress() -> bool {
+    std::env::var_os("TASKSCOPE_STRESS").is_some_and(|v| v != "0")
+}
+
+/// `ci` under `cargo test`, `full` under `cargo xtask stress`.
+pub fn sized(ci: usize, full: usize) -> usize {
+    if stress() { full } else { ci }
+}
+
+/// A small xorshift generator: random choices for stress tests, without
+/// a dependency, reproducible from its seed.
+#[derive(Clone, Debug)]
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Self {
+        Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
+    }
+
+    pub fn next(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.0 = x;
+        x
+    }
+
+    /// A number in `0..n`.
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
