@@ -10,7 +10,7 @@
 //! within a (paused-clock) hour. Every row runs under a paused-clock
 //! timeout and `catch_unwind`, so a panic or a hang is a failed row, not a
 //! failed binary. Rows that fail today because of a library bug live in
-//! `known_bugs()`, run by an ignored test.
+//! `known_bugs()`, which once failed.
 
 use std::future::{Future, pending};
 use std::panic::AssertUnwindSafe;
@@ -798,8 +798,7 @@ fn table() -> Vec<Row> {
     ]
 }
 
-/// Rows that fail today because of a library bug; each names it. They
-/// run in `known_bugs_still_fail`, which is ignored until they are fixed.
+/// Rows that found a library bug, fixed since; each names it.
 fn known_bugs() -> Vec<Row> {
     vec![
         refuses!(
@@ -810,11 +809,12 @@ fn known_bugs() -> Vec<Row> {
                 limiter.try_acquire()
             },
             RateLimitError::Limited { .. },
-            "rate limited: retry after *s (bug: the saturated GCRA time lets every acquire through)",
+            // Was a bug: the saturated GCRA time let every acquire through.
+            "rate limited: retry after *",
         ),
         accepts!(
             "Queue::bounded(usize::MAX).capacity()",
-            "Some(usize::MAX) (bug: reads as None, like an unbounded queue)",
+            "Some(usize::MAX) (was a bug: read as None, like an unbounded queue)",
             {
                 let queue = Queue::<u8>::bounded(usize::MAX).map_err(|e| e.to_string())?;
                 match queue.capacity() {
@@ -825,7 +825,7 @@ fn known_bugs() -> Vec<Row> {
         ),
         accepts!(
             "TaskGroup::builder().grace(Duration::MAX), then cancel",
-            "an unbounded grace: the polite child finishes in 10s (bug: `start + grace` panics)",
+            "an unbounded grace: the polite child finishes in 10s (was a bug: `start + grace` panicked)",
             {
                 let start = Instant::now();
                 TaskGroup::builder()
@@ -851,7 +851,7 @@ fn known_bugs() -> Vec<Row> {
         ),
         accepts!(
             "TaskGroup::builder().grace(Duration::MAX).scope_local(..), then cancel",
-            "an unbounded grace: the polite child finishes in 10s (bug: grace of MAX ends at once)",
+            "an unbounded grace: the polite child finishes in 10s (was a bug: a grace of MAX ended at once)",
             {
                 let start = Instant::now();
                 let done = Arc::new(AtomicBool::new(false));
@@ -924,8 +924,7 @@ async fn every_bad_input_is_a_typed_error() {
 }
 
 #[tokio::test(start_paused = true)]
-#[ignore = "bug: four rows of known_bugs(), see each row"]
-async fn known_bugs_still_fail() {
+async fn rows_that_were_bugs() {
     let (_, failures) = run_rows(known_bugs()).await;
     assert!(failures.is_empty(), "{} rows failed:\n{}", failures.len(), failures.join("\n"));
 }

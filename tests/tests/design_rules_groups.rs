@@ -799,3 +799,29 @@ async fn many_children_on_both_workers_all_counted() {
     tracker.assert_all_done();
     assert_eq!(tracker.started(), 2_000);
 }
+
+// Rule 8: under FirstSuccess the first success stops the other children,
+// not the body, and so not a scope the body is running either.
+#[tokio::test(start_paused = true)]
+async fn rule_08_first_success_spares_the_bodys_own_scopes() {
+    let start = Instant::now();
+    let inner = TaskGroup::builder()
+        .policy(Policy::FirstSuccess)
+        .scope(async |tg| {
+            tg.spawn(async { Ok::<_, String>(1) });
+            let inner = taskscope::scope(async |i| {
+                i.spawn(async {
+                    sleep(secs(1)).await;
+                    Ok::<_, String>(())
+                });
+                sleep(secs(2)).await;
+                Ok("inner")
+            })
+            .await;
+            Ok(inner.map_err(|e| e.to_string()))
+        })
+        .await
+        .unwrap();
+    assert_eq!(inner, Ok("inner"));
+    assert_eq!(start.elapsed(), secs(2));
+}

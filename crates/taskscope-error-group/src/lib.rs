@@ -33,11 +33,13 @@
 #![forbid(unsafe_code)]
 
 mod error_group;
+mod foreign_errors;
 mod iter;
 mod task_error;
 mod task_info;
 
 pub use error_group::ErrorGroup;
+pub use foreign_errors::ForeignErrors;
 pub use iter::{IntoIter, Iter, IterFlat};
 pub use task_error::TaskError;
 pub use task_info::TaskInfo;

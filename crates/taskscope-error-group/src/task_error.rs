@@ -4,7 +4,7 @@ use std::error::Error;
 use std::fmt;
 use std::time::Duration;
 
-use crate::{ErrorGroup, TaskInfo};
+use crate::{ErrorGroup, ForeignErrors, TaskInfo};
 
 /// How one task failed, with the [`TaskInfo`] of the task.
 ///
@@ -55,6 +55,15 @@ pub enum TaskError<E> {
         task: TaskInfo,
         /// Every error of the nested group.
         errors: ErrorGroup<E>,
+    },
+    /// The task was a nested group with another error type, cancelled
+    /// before anyone could convert its errors: they are kept whole, type
+    /// erased (see [`ForeignErrors`]).
+    Foreign {
+        /// The nested group, as a task of its parent.
+        task: TaskInfo,
+        /// The nested group's errors.
+        errors: ForeignErrors,
     },
 }
 
@@ -130,7 +139,8 @@ impl<E> TaskError<E> {
             TaskError::Failed { task, .. }
             | TaskError::Panicked { task, .. }
             | TaskError::TimedOut { task, .. }
-            | TaskError::Group { task, .. } => task,
+            | TaskError::Group { task, .. }
+            | TaskError::Foreign { task, .. } => task,
         }
     }
 
@@ -270,6 +280,7 @@ impl<E> TaskError<E> {
             TaskError::Group { task, errors } => {
                 TaskError::Group { task, errors: errors.map_err_mut(f) }
             }
+            TaskError::Foreign { task, errors } => TaskError::Foreign { task, errors },
         }
     }
 
@@ -290,6 +301,15 @@ impl<E> TaskError<E> {
                     if n == 1 { "" } else { "s" }
                 )
             }
+            TaskError::Foreign { task, errors } => {
+                let n = errors.len();
+                write!(
+                    f,
+                    "{task} failed: nested group was cancelled with {n} error{} of type `{}`",
+                    if n == 1 { "" } else { "s" },
+                    errors.type_name()
+                )
+            }
         }
     }
 }
@@ -308,6 +328,9 @@ impl<E: fmt::Debug> fmt::Debug for TaskError<E> {
             }
             TaskError::Group { task, errors } => {
                 f.debug_struct("Group").field("task", task).field("errors", errors).finish()
+            }
+            TaskError::Foreign { task, errors } => {
+                f.debug_struct("Foreign").field("task", task).field("errors", errors).finish()
             }
         }
     }

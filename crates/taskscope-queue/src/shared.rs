@@ -26,6 +26,8 @@ pub(crate) struct Shared<T> {
     state: Mutex<State<T>>,
     /// `usize::MAX` for an unbounded queue.
     capacity: usize,
+    /// Whether the queue was built bounded (`bounded(usize::MAX)` is).
+    bounded: bool,
 }
 
 struct State<T> {
@@ -137,6 +139,7 @@ impl<T> Shared<T> {
                 pool_workers: 0,
             }),
             capacity: capacity.unwrap_or(usize::MAX),
+            bounded: capacity.is_some(),
         }
     }
 
@@ -148,7 +151,7 @@ impl<T> Shared<T> {
     }
 
     pub(crate) fn capacity(&self) -> Option<usize> {
-        (self.capacity != usize::MAX).then_some(self.capacity)
+        self.bounded.then_some(self.capacity)
     }
 
     pub(crate) fn len(&self) -> usize {

@@ -35,15 +35,9 @@ impl Gcra {
         if n == 0 {
             return Ok(());
         }
-        let cost = self.interval * u64::from(n);
         let mut tat = self.tat.load(Ordering::Acquire);
         loop {
-            let next = tat.max(now).saturating_add(cost);
-            if next - now > self.span {
-                // Only possible when tat > now (cost <= span), so the
-                // answer is in the future.
-                return Err(tat.saturating_add(cost) - self.span);
-            }
+            let next = self.check(tat, n, now)?;
             match self.tat.compare_exchange_weak(tat, next, Ordering::AcqRel, Ordering::Acquire) {
                 Ok(_) => return Ok(()),
                 Err(actual) => tat = actual,
@@ -51,16 +45,30 @@ impl Gcra {
         }
     }
 
+    /// The TAT after taking `n` tokens at `now`, or the earliest time they
+    /// could be taken. In 128-bit arithmetic: an interval near `u64::MAX`
+    /// nanoseconds must refuse the second token, not wrap or saturate into
+    /// letting everything through. A TAT past the `u64` horizon is stored
+    /// as `u64::MAX` ("not in this process's lifetime").
+    #[inline]
+    fn check(&self, tat: u64, n: u32, now: u64) -> Result<u64, u64> {
+        let cost = u128::from(self.interval) * u128::from(n);
+        let next = u128::from(tat.max(now)) + cost;
+        if next - u128::from(now) > u128::from(self.span) {
+            // Only possible when tat > now (cost <= span), so the answer is
+            // in the future.
+            let at = u128::from(tat) + cost - u128::from(self.span);
+            return Err(u64::try_from(at).unwrap_or(u64::MAX));
+        }
+        Ok(u64::try_from(next).unwrap_or(u64::MAX))
+    }
+
     /// Like [`try_take`](Self::try_take), but only looks.
     pub fn peek(&self, n: u32, now: u64) -> Result<(), u64> {
-        let cost = self.interval * u64::from(n);
-        let tat = self.tat.load(Ordering::Acquire);
-        let next = tat.max(now).saturating_add(cost);
-        if n == 0 || next - now <= self.span {
-            Ok(())
-        } else {
-            Err(tat.saturating_add(cost) - self.span)
+        if n == 0 {
+            return Ok(());
         }
+        self.check(self.tat.load(Ordering::Acquire), n, now).map(|_| ())
     }
 
     /// Whole tokens in the bucket at `now`.

@@ -188,7 +188,7 @@ impl Builder {
     /// at once otherwise. The scope then returns the error group even if a
     /// child or the body finishes during the grace period (DESIGN rule
     /// 23). The deadline is visible inside through
-    /// [`current_deadline`](crate::timeout::current_deadline), in the body
+    /// [`current_deadline`](taskscope_timeout::current_deadline), in the body
     /// and in every child, so they can pass the remaining budget on.
     ///
     /// A timeout too large to add to the clock (`Duration::MAX`) means no
@@ -277,7 +277,7 @@ impl Builder {
     /// poll of a child or of the body takes longer than `threshold`: the
     /// task blocked its worker thread instead of awaiting, so every other
     /// task on that thread waited. This is asyncio's debug-mode
-    /// "Executing <Task> took 0.2 seconds". The warning names the task,
+    /// "Executing `<Task>` took 0.2 seconds". The warning names the task,
     /// its path, and how long it blocked. Nested groups inherit it.
     ///
     /// It costs two reads of the monotonic clock per poll.

@@ -16,6 +16,9 @@ use crate::shared::Shared;
 /// How a child's future ended, as the group sees it.
 pub(crate) enum Exit<T, E> {
     Value(T),
+    /// A value, but from a nested group that was stopped by a cancel: not
+    /// a success under `FirstSuccess` (nor a failure).
+    StoppedWith(T),
     Failed(E),
     Group(ErrorGroup<E>),
     Cancelled,
@@ -38,14 +41,16 @@ impl<T, E> IntoExit<E> for Result<T, E> {
     }
 }
 
-/// The result of a nested group, run as a child of its parent.
-pub(crate) struct Nested<T, E>(pub(crate) Result<T, ErrorGroup<E>>);
+/// The result of a nested group, run as a child of its parent, and
+/// whether a cancel stopped it.
+pub(crate) struct Nested<T, E>(pub(crate) Result<T, ErrorGroup<E>>, pub(crate) bool);
 
 impl<T, E> IntoExit<E> for Nested<T, E> {
     type Value = T;
 
     fn into_exit(self) -> Exit<T, E> {
         match self.0 {
+            Ok(value) if self.1 => Exit::StoppedWith(value),
             Ok(value) => Exit::Value(value),
             Err(group) if group.is_empty() && group.is_cancelled() => Exit::Cancelled,
             Err(group) => Exit::Group(group),
@@ -130,6 +135,7 @@ where
                     shared.succeeded();
                     ChildOutput::Value(value)
                 }
+                Exit::StoppedWith(value) => ChildOutput::Value(value),
                 Exit::Failed(error) => {
                     end(FAILED);
                     shared.fail(TaskError::failed(info(), error));

@@ -76,7 +76,7 @@ where
 
     fn with_body(shared: Arc<Shared<E>>, body: Body<B>, value: Option<T>) -> Self {
         let watch = shared.token().clone().cancelled_owned();
-        let view: Option<Arc<dyn GroupView>> = Some(shared.clone());
+        let view: Option<Arc<dyn GroupView>> = Some(shared.body_view());
         Driver {
             view,
             shared,
@@ -167,12 +167,18 @@ where
         // finish on their own, then they are aborted.
         if let Some(grace) = shared.config.grace {
             if !*this.grace_over && shared.is_cancelled() {
-                let sleep = this.grace.get_or_insert_with(|| {
-                    let start =
-                        shared.outcome().cancelled_at.unwrap_or_else(tokio::time::Instant::now);
-                    Box::pin(tokio::time::sleep_until(start + grace))
-                });
-                if sleep.as_mut().poll(cx).is_ready() {
+                let start = shared.outcome().cancelled_at.unwrap_or_else(tokio::time::Instant::now);
+                // A grace too long for the clock (`Duration::MAX`) never ends.
+                let over = match start.checked_add(grace) {
+                    Some(end) => {
+                        let sleep = this
+                            .grace
+                            .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(end)));
+                        sleep.as_mut().poll(cx).is_ready()
+                    }
+                    None => false,
+                };
+                if over {
                     *this.grace_over = true;
                     if let Some(hook) = shared.grace_hook.get() {
                         hook(shared.snapshot());

@@ -149,7 +149,12 @@ pub(crate) trait GroupView: Send + Sync {
     /// Errors of a nested group that was dropped before it could report
     /// them (a `Vec<TaskError<E>>`, boxed); recorded as one entry if the
     /// error type matches, otherwise logged.
-    fn adopt(&self, task: TaskInfo, errors: Box<dyn Any + Send>);
+    fn adopt(
+        &self,
+        task: TaskInfo,
+        errors: Box<dyn Any + Send>,
+        foreign: crate::shared::ForeignErrorsFn,
+    );
     /// The uncaught panic of a nested group that was dropped.
     fn adopt_panic(&self, task: TaskInfo, payload: Box<dyn Any + Send>);
     /// Remembers a nested group, for stops and snapshots.

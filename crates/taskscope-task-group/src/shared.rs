@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError, Weak};
 use std::time::Duration;
 
 use futures::task::AtomicWaker;
-use taskscope_error_group::{ErrorGroup, TaskError, TaskInfo};
+use taskscope_error_group::{ErrorGroup, ForeignErrors, TaskError, TaskInfo};
 use tokio::task::{AbortHandle, Id};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
@@ -86,6 +86,11 @@ pub(crate) struct Shared<E> {
     pub(crate) slots: Option<Arc<Slots>>,
     /// When the group's timeout fires, if it has one.
     deadline: Option<Instant>,
+    /// Under `FirstSuccess`, what scopes nested in the *body* inherit: the
+    /// first success stops the other children, not the body, so it must
+    /// not cancel the body's own scopes either. Cancelled by every other
+    /// stop, and when the group ends.
+    body_token: Option<CancellationToken>,
     /// Holds nested groups keep on this group (counted in `state` too).
     holds: AtomicUsize,
     /// `release_parent`, captured where `E: Send + 'static` is known, so
@@ -162,18 +167,11 @@ impl<E: Send + 'static> GroupView for Shared<E> {
         }
     }
 
-    fn adopt(&self, task: TaskInfo, errors: Box<dyn Any + Send>) {
-        match errors.downcast::<Vec<TaskError<E>>>() {
-            Ok(errors) => {
-                let mut group = ErrorGroup::new(task.clone());
-                group.extend(*errors);
-                self.fail(TaskError::group(task, group));
-            }
-            Err(_) => tracing::error!(
-                target: "taskscope",
-                group = %task,
-                "a nested group was dropped with errors of another error type; they are lost"
-            ),
+    fn adopt(&self, task: TaskInfo, errors: Box<dyn Any + Send>, foreign: ForeignErrorsFn) {
+        match errors.downcast::<ErrorGroup<E>>() {
+            Ok(group) => self.fail(TaskError::group(task, *group)),
+            // Another error type: kept whole, type-erased, so nothing is lost.
+            Err(errors) => self.fail(TaskError::Foreign { task, errors: foreign(errors) }),
         }
     }
 
@@ -186,7 +184,59 @@ impl<E: Send + 'static> GroupView for Shared<E> {
     }
 }
 
+/// The group as seen from its body under `FirstSuccess`: the same group,
+/// except that scopes nested in the body inherit the body's token.
+pub(crate) struct BodyView<E>(pub(crate) Arc<Shared<E>>);
+
+impl<E: Send + 'static> GroupView for BodyView<E> {
+    fn cancel(&self) {
+        GroupView::cancel(&*self.0);
+    }
+
+    fn stop_now(&self) {
+        self.0.stop_now();
+    }
+
+    fn snapshot(&self, now: Instant) -> TaskNode {
+        self.0.snapshot_at(now)
+    }
+
+    fn hold(&self) {
+        self.0.hold();
+    }
+
+    fn release(&self) {
+        GroupView::release(&*self.0);
+    }
+
+    fn nest(&self) -> Nest {
+        let mut nest = self.0.nest();
+        if let Some(body_token) = &self.0.body_token {
+            nest.token = body_token.child_token();
+        }
+        nest
+    }
+
+    fn adopt(&self, task: TaskInfo, errors: Box<dyn Any + Send>, foreign: ForeignErrorsFn) {
+        self.0.adopt(task, errors, foreign);
+    }
+
+    fn adopt_panic(&self, task: TaskInfo, payload: Box<dyn Any + Send>) {
+        self.0.adopt_panic(task, payload);
+    }
+
+    fn register_nested(&self, group: Weak<dyn GroupView>) {
+        self.0.register_nested(group);
+    }
+}
+
 impl<E: Send + 'static> Shared<E> {
+    /// The view the body runs under: the group itself, or under
+    /// `FirstSuccess` a [`BodyView`].
+    pub(crate) fn body_view(self: &Arc<Self>) -> Arc<dyn GroupView> {
+        if self.body_token.is_some() { Arc::new(BodyView(self.clone())) } else { self.clone() }
+    }
+
     /// Creates a group: a root, or a group nested in `parent`, which it
     /// inherits cancellation, path and settings from and holds open until
     /// its own children are gone.
@@ -224,7 +274,11 @@ impl<E: Send + 'static> Shared<E> {
                 (std::mem::take(&mut outcome.errors), outcome.panic.take())
             };
             if !errors.is_empty() {
-                parent.adopt(self.info(), Box::new(errors));
+                // A cancel (its parent's, or the drop of its joiner) stopped it.
+                let mut group = ErrorGroup::new(self.info());
+                group.extend(errors);
+                group.set_cancelled(true);
+                parent.adopt(self.info(), Box::new(group), foreign_errors::<E>);
             }
             if let Some(payload) = panic {
                 parent.adopt_panic(self.info(), payload);
@@ -256,7 +310,9 @@ impl<E> Shared<E> {
         let created = Instant::now();
         let deadline = config.timeout.and_then(|t| created.checked_add(t));
         let slots = config.limit.map(Slots::new);
+        let body_token = (config.policy == Policy::FirstSuccess).then(CancellationToken::new);
         Shared {
+            body_token,
             slots,
             deadline,
             state: GroupState::new(),
@@ -366,6 +422,9 @@ impl<E> Shared<E> {
 
     /// The group has finished: let its parent go.
     pub(crate) fn finished(&self) {
+        if let Some(body_token) = &self.body_token {
+            body_token.cancel();
+        }
         self.record_end();
         (self.release_parent_fn)(self);
     }
@@ -466,6 +525,9 @@ impl<E> Shared<E> {
             outcome.cancelled_at = Some(Instant::now());
         }
         self.state.cancel();
+        if let (Some(body_token), false) = (&self.body_token, reason == Reason::Succeeded) {
+            body_token.cancel();
+        }
         if let Some(slots) = &self.slots {
             // Children still queued for a slot never started: nothing to
             // be graceful about.
@@ -554,6 +616,11 @@ impl<E> Shared<E> {
             self.outcome().succeeded = true;
             self.cancel(Reason::Succeeded);
         }
+    }
+
+    /// Whether a cancel (not a failure or a deadline) stopped the group.
+    pub(crate) fn stopped_by_cancel(&self) -> bool {
+        self.outcome().reason == Some(Reason::Cancelled)
     }
 
     /// When the group's timeout fires, if it has one.
@@ -713,6 +780,19 @@ impl<E> Shared<E> {
     /// A snapshot of this group as a one-root tree.
     pub(crate) fn snapshot(&self) -> TaskTree {
         TaskTree::new(vec![self.snapshot_at(Instant::now())])
+    }
+}
+
+/// Rebuilds the boxed `ErrorGroup<E>` of a nested group as
+/// [`ForeignErrors`] for a parent of another error type.
+pub(crate) type ForeignErrorsFn = fn(Box<dyn Any + Send>) -> ForeignErrors;
+
+fn foreign_errors<E: Send + 'static>(group: Box<dyn Any + Send>) -> ForeignErrors {
+    match group.downcast::<ErrorGroup<E>>() {
+        Ok(group) => ForeignErrors::new(*group),
+        // Unreachable by construction (the box is always an ErrorGroup<E>);
+        // an empty foreign group rather than a panic.
+        Err(_) => ForeignErrors::new(ErrorGroup::<E>::new(TaskInfo::new("", ""))),
     }
 }
 

@@ -388,7 +388,9 @@ impl<E: Send + 'static> Spawner<E> {
         let run = async move {
             nested.set_task_id(tokio::task::try_id());
             let fut = body(Spawner::from_shared(nested.clone()));
-            Nested(Driver::new(nested, fut).await)
+            let stopped = nested.clone();
+            let result = Driver::new(nested, fut).await;
+            Nested(result, stopped.stopped_by_cancel())
         };
         match self.spawn_child(run, name.clone(), Kind::Group, Room::Queue) {
             Ok(handle) => handle,

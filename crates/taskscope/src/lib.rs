@@ -188,6 +188,10 @@ pub mod guide;
 pub mod prelude;
 
 pub use taskscope_task_group::{
+    AsCompleted, GatherLocal, LocalHandle, LocalSpawner, ReturnWhen, Wait, as_completed, gather,
+    gather_local, gather_settled, map_concurrent, race, scope_local, wait,
+};
+pub use taskscope_task_group::{
     BoxError, BuildError, Builder, ErrorGroup, Join, JoinError, Policy, Ready, RunConfig,
     RunOutcome, Signal, SpawnError, Spawner, TaskError, TaskGroup, TaskHandle, TaskInfo, TaskKind,
     TaskNode, TaskState, TaskTree, scope, tasks,

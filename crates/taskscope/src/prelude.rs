@@ -19,6 +19,7 @@
 //! ```
 
 pub use crate::{
-    ErrorGroup, JoinError, Policy, Ready, SpawnError, Spawner, TaskError, TaskGroup, TaskHandle,
-    scope,
+    ErrorGroup, JoinError, Policy, Ready, ReturnWhen, SpawnError, Spawner, TaskError, TaskGroup,
+    TaskHandle, as_completed, gather, gather_settled, map_concurrent, race, scope, scope_local,
+    wait,
 };
