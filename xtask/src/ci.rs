@@ -15,8 +15,10 @@ pub(crate) fn ci() -> Result<()> {
     doc()?;
     crate::tidy::run(&std::env::current_dir()?)?;
     eprintln!("$ tidy: ok");
-    // Examples and benches are compiled (not run) so that they never rot.
+    // Examples and benches are compiled so that they never rot, and each
+    // bench runs once in criterion's test mode (dev profile, seconds).
     cargo(&["build", "--workspace", "--examples", "--benches"])?;
+    cargo(&["test", "--workspace", "--bench", "*"])?;
     eprintln!("xtask ci: all checks passed in {:.0}s", start.elapsed().as_secs_f64());
     Ok(())
 }

@@ -28,10 +28,12 @@ Commands:
               safety sections, CHANGELOG shape, dependency rules
   loom        the loom models of the lock-free state (slow; not in ci)
   stress      reliability tests at full size, release mode (`stress <n>`: n trees)
-  bench       run the criterion benches and print ns/op with ratios to
-              the peers (`bench --quick` only proves they run;
-              `bench <filter>` passes a filter to criterion;
-              `bench --report` prints the table of the last run)
+  bench       run the criterion benches in release, print ns/op with the
+              ratios to the peers, and write target/bench-report/index.md
+              with charts and the DESIGN targets, met or missed;
+              `bench --quick` runs each bench once in the dev profile,
+              `bench --report` rewrites the last run's report,
+              `bench <filter>` passes a filter to criterion
 ";
 
 fn main() {
