@@ -9,8 +9,8 @@
 //! `stays_pending!` rows must neither finish, panic nor hang the runtime
 //! within a (paused-clock) hour. Every row runs under a paused-clock
 //! timeout and `catch_unwind`, so a panic or a hang is a failed row, not a
-//! failed binary. Rows that fail today because of a library bug live in
-//! `known_bugs()`, which once failed.
+//! failed binary. The rows at the end found library bugs (each says
+//! which), fixed since.
 
 use std::future::{Future, pending};
 use std::panic::AssertUnwindSafe;
@@ -795,12 +795,7 @@ fn table() -> Vec<Row> {
             SpawnError::Closed(()),
             "cannot spawn: the task group is closed (cancelled or finished)",
         ),
-    ]
-}
-
-/// Rows that found a library bug, fixed since; each names it.
-fn known_bugs() -> Vec<Row> {
-    vec![
+        // ---- rows that found a bug, fixed since (7dacafc) -------------------
         refuses!(
             "per(Duration::from_nanos(u64::MAX))?.try_acquire() twice",
             {
@@ -920,11 +915,5 @@ async fn run_rows(rows: Vec<Row>) -> (String, Vec<String>) {
 async fn every_bad_input_is_a_typed_error() {
     let (shown, failures) = run_rows(table()).await;
     eprintln!("{shown}");
-    assert!(failures.is_empty(), "{} rows failed:\n{}", failures.len(), failures.join("\n"));
-}
-
-#[tokio::test(start_paused = true)]
-async fn rows_that_were_bugs() {
-    let (_, failures) = run_rows(known_bugs()).await;
     assert!(failures.is_empty(), "{} rows failed:\n{}", failures.len(), failures.join("\n"));
 }

@@ -1,7 +1,7 @@
 //! Minimal reproductions of what the reliability tests found, one test per
-//! finding. A test marked `` shows a bug that is not
-//! fixed yet: it asserts the behaviour DESIGN.md asks for and fails today.
-//! The others pin down behaviour the random trees rely on.
+//! finding, kept as regression tests now that each is fixed (commit
+//! 7dacafc): each comment says what the library did before. The others pin
+//! down behaviour the random trees rely on.
 
 mod support;
 
@@ -62,17 +62,15 @@ async fn first_success_cancelled_plain_child_keeps_the_errors() {
     assert_eq!(first_success_then_cancel(false).await, Err(1));
 }
 
-// Finding: a nested group that is cancelled after its body returned ends
-// `Ok(value)` (a cancel after the body returned keeps the value), and the
-// parent counts that as a child's success: under FirstSuccess the group
-// then "won", returns the body's value and drops the failed attempt's
-// error. Whether an error is reported depends on whether the cancelled
-// child was a task or a group — an error is lost (DESIGN: "no error is
+// Finding (fixed): a nested group that is cancelled after its body
+// returned ends `Ok(value)` (a cancel after the body returned keeps the
+// value), and the parent counted that as a child's success: under
+// FirstSuccess the group then "won", returned the body's value and dropped
+// the failed attempt's error. Whether an error was reported depended on
+// whether the cancelled child was a task or a group (DESIGN: "no error is
 // ever lost"; rule 8: "or all errors if none succeeds"; rule 22: a
-// cancelled child is not a failure, and it should not be a success
-// either).
+// cancelled child is not a failure, and it is not a success either).
 #[tokio::test(start_paused = true)]
-
 async fn first_success_cancelled_nested_group_is_not_a_success() {
     assert_eq!(first_success_then_cancel(true).await, Err(1));
 }
@@ -141,15 +139,14 @@ async fn aborted_scope_hands_its_errors_up() {
     assert_eq!(paths, ["outer/sibling", "outer/inner/early"]);
 }
 
-// Finding: the same, but the scope's error type differs from the parent's
-// (the child maps the scope's `ErrorGroup<io::Error>` into its own error,
-// the usual case). The aborted scope cannot hand its errors to a parent
-// of another error type, so they are dropped with only a `tracing` error
-// ("a nested group was dropped with errors of another error type; they
-// are lost"): the failure at 1s is reported nowhere (DESIGN: "no error is
-// ever lost").
+// Finding (fixed): the same, but the scope's error type differs from the
+// parent's (the child maps the scope's `ErrorGroup<io::Error>` into its
+// own error, the usual case). The aborted scope could not hand its errors
+// to a parent of another error type, so they were dropped with only a
+// `tracing` error ("a nested group was dropped with errors of another
+// error type; they are lost"): the failure at 1s was reported nowhere
+// (DESIGN: "no error is ever lost"). It now arrives as a foreign entry.
 #[tokio::test(start_paused = true)]
-
 async fn aborted_scope_of_another_error_type_loses_nothing() {
     let err =
         abort_a_scope_with_errors(|| std::io::Error::other("inner failure"), |e| e.to_string())
@@ -158,12 +155,11 @@ async fn aborted_scope_of_another_error_type_loses_nothing() {
     assert_eq!(paths.len(), 2, "the inner failure is reported somewhere: {err}");
 }
 
-// Finding: the entry that hands up an aborted scope's errors holds an
-// error group for which `is_cancelled()` is false, though a cancel stopped
-// that scope (`is_cancelled`: "whether the group was stopped by a cancel";
-// the same scope ending through its own driver would say `true`).
+// Finding (fixed): the entry that hands up an aborted scope's errors held
+// an error group for which `is_cancelled()` was false, though a cancel
+// stopped that scope (`is_cancelled`: "whether the group was stopped by a
+// cancel"; the same scope ending through its own driver says `true`).
 #[tokio::test(start_paused = true)]
-
 async fn aborted_scope_errors_say_cancelled() {
     let err = abort_a_scope_with_errors(|| "inner failure".to_owned(), |e| e.to_string()).await;
     let adopted = err

@@ -1160,7 +1160,8 @@ impl Model {
         let path = self.groups[g].path.clone();
         let errors = std::mem::take(&mut self.groups[g].errors);
         if !errors.is_empty() {
-            self.fail(p, Entry::Group { path: path.clone(), cancelled: false, errors });
+            // A cancel stopped it (its parent's abort of the child).
+            self.fail(p, Entry::Group { path: path.clone(), cancelled: true, errors });
         }
         if let Some(message) = self.groups[g].panic.take() {
             self.panicked(p, path, message);
@@ -1188,6 +1189,7 @@ impl Model {
         };
         let path = group.path.clone();
         let id = group.script.id;
+        let stopped_by_cancel = group.reason == Some(Reason::Cancelled);
         let fate = match (&outcome, group.link) {
             (Outcome::Ok, _) => Fate::Value,
             (Outcome::CancelledEmpty, Link::Scope(_)) => Fate::Value,
@@ -1209,6 +1211,9 @@ impl Model {
             (Link::Root, _) => self.result = Some((self.now, outcome)),
             (Link::Nested, Some(p)) => {
                 match outcome {
+                    // A value, but a cancel stopped the group: neither a
+                    // success nor a failure of the parent.
+                    Outcome::Ok if stopped_by_cancel => {}
                     Outcome::Ok => self.succeeded(p),
                     Outcome::CancelledEmpty => {}
                     Outcome::Err { cancelled, errors } => {
