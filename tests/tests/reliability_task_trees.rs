@@ -20,8 +20,9 @@
 //!   when they happened, the same cancelled flags and panics, and the same
 //!   elapsed time on the paused clock.
 //!
-//! `cargo test` runs 512 cases; `cargo xtask stress` sets
-//! `TASKSCOPE_STRESS_CASES` (5,000 by default) and runs in release mode.
+//! `cargo test` runs 512 cases; `cargo xtask stress` runs in release mode
+//! with `TASKSCOPE_STRESS_CASES` (50,000 by default) and, through
+//! `TASKSCOPE_STRESS`, deeper and larger trees.
 
 mod support;
 
@@ -208,10 +209,13 @@ fn group(child: BoxedStrategy<Node>, nested: bool) -> impl Strategy<Value = Grou
         )
 }
 
+/// Nested groups three levels deep under `cargo test`, four under
+/// `cargo xtask stress`, with trees twice as large.
 fn node() -> BoxedStrategy<Node> {
+    let (depth, size) = if support::stress() { (4, 96) } else { (3, 48) };
     task()
         .prop_map(Node::Task)
-        .prop_recursive(3, 48, 6, |inner| {
+        .prop_recursive(depth, size, 6, |inner| {
             prop_oneof![
                 2 => task().prop_map(Node::Task),
                 1 => group(inner.clone(), true).prop_map(Node::Group),
