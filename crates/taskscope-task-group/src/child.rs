@@ -2,6 +2,7 @@
 //! and counts the child out of its group when it is dropped.
 
 use std::future::Future;
+use std::marker::PhantomData;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::sync::Arc;
@@ -70,12 +71,67 @@ pub(crate) enum ChildOutput<T> {
 
 /// Counts a child out of its group when dropped, after the child's future.
 pub(crate) struct Guard<E> {
-    pub(crate) shared: Arc<Shared<E>>,
+    shared: Option<Arc<Shared<E>>>,
+}
+
+impl<E> Guard<E> {
+    pub(crate) fn new(shared: Arc<Shared<E>>) -> Self {
+        Guard { shared: Some(shared) }
+    }
+
+    /// The group the child is counted in.
+    pub(crate) fn shared(&self) -> &Shared<E> {
+        self.shared.as_deref().expect("a guard holds its group until dropped")
+    }
+}
+
+impl<E: Send + 'static> Guard<E> {
+    /// A type-erased pointer to the group, e.g. to make it the current one.
+    pub(crate) fn view(&self) -> Option<Arc<dyn GroupView>> {
+        self.shared.clone().map(|shared| shared as Arc<dyn GroupView>)
+    }
+
+    /// The same count, held as the child's one pointer to its group.
+    pub(crate) fn into_group(mut self) -> ChildGroup<E> {
+        let shared: Option<Arc<dyn GroupView>> = match self.shared.take() {
+            Some(shared) => Some(shared),
+            None => None,
+        };
+        ChildGroup { view: shared, _error: PhantomData }
+    }
 }
 
 impl<E> Drop for Guard<E> {
     fn drop(&mut self) {
-        self.shared.exit();
+        if let Some(shared) = &self.shared {
+            shared.exit();
+        }
+    }
+}
+
+/// A spawned child's only pointer to its group: type-erased so that it can
+/// also be the thread's current group while the child is polled (a scope
+/// the child creates nests in it), and counting the child out when dropped.
+/// One fat pointer keeps the wrapper small enough that a small child's
+/// tokio task stays in its 128-byte cell class.
+pub(crate) struct ChildGroup<E> {
+    view: Option<Arc<dyn GroupView>>,
+    _error: PhantomData<fn() -> E>,
+}
+
+impl<E: Send + 'static> ChildGroup<E> {
+    /// The typed group; `None` only while the pointer is lent to the
+    /// thread-local during a poll.
+    fn shared(&self) -> Option<&Shared<E>> {
+        self.view.as_deref()?.as_any().downcast_ref::<Shared<E>>()
+    }
+}
+
+impl<E> Drop for ChildGroup<E> {
+    fn drop(&mut self) {
+        if let Some(view) = &self.view {
+            view.exit_child();
+        }
     }
 }
 
@@ -87,10 +143,7 @@ pin_project! {
         #[pin]
         pub(crate) fut: F,
         pub(crate) label: L,
-        // The group, as the thread's current group while the child is
-        // polled: a scope the child creates nests in it.
-        pub(crate) view: Option<Arc<dyn GroupView>>,
-        pub(crate) guard: Guard<E>,
+        pub(crate) group: ChildGroup<E>,
     }
 }
 
@@ -99,19 +152,25 @@ where
     F: Future,
     F::Output: IntoExit<E>,
     L: Label,
+    E: Send + 'static,
 {
     type Output = ChildOutput<<F::Output as IntoExit<E>>::Value>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
-        let shared = &this.guard.shared;
         let label = &*this.label;
-        let timer = PollTimer::start(shared.config.slow_poll);
+        let slow_poll = this.group.shared().and_then(|shared| shared.config.slow_poll);
+        let timer = PollTimer::start(slow_poll);
         if let Some(meta) = label.meta() {
             meta.begin_poll();
         }
         let fut = this.fut;
-        let polled = with_current(this.view, || catch_unwind(AssertUnwindSafe(|| fut.poll(cx))));
+        let polled =
+            with_current(&mut this.group.view, || catch_unwind(AssertUnwindSafe(|| fut.poll(cx))));
+        let Some(shared) = this.group.shared() else {
+            // Unreachable: the pointer is back from the thread-local.
+            return Poll::Pending;
+        };
         timer.finish(|| {
             let id = tokio::task::try_id();
             (shared.child_info(label.name(), id).path().into(), id)

@@ -135,6 +135,14 @@ pub(crate) struct Outcome<E> {
 const COMPACT_MIN: usize = 64;
 
 impl<E: Send + 'static> GroupView for Shared<E> {
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+
+    fn exit_child(&self) {
+        self.exit();
+    }
+
     fn cancel(&self) {
         Shared::cancel(self, Reason::Cancelled);
     }
@@ -189,6 +197,14 @@ impl<E: Send + 'static> GroupView for Shared<E> {
 pub(crate) struct BodyView<E>(pub(crate) Arc<Shared<E>>);
 
 impl<E: Send + 'static> GroupView for BodyView<E> {
+    fn as_any(&self) -> &dyn Any {
+        &*self.0
+    }
+
+    fn exit_child(&self) {
+        self.0.exit();
+    }
+
     fn cancel(&self) {
         GroupView::cancel(&*self.0);
     }

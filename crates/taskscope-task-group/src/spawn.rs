@@ -12,7 +12,7 @@ use tokio::task::JoinHandle;
 use tracing::Instrument;
 
 use crate::child::{Child, ChildOutput, Guard, IntoExit};
-use crate::observe::{ChildMeta, GroupView, Label, Tracked};
+use crate::observe::{ChildMeta, Label, Tracked};
 use crate::slots::{Launch, Slot};
 use crate::task_handle::Pending;
 use crate::{Spawner, TaskHandle};
@@ -107,7 +107,7 @@ impl<E: Send + 'static> Spawner<E> {
         if !self.shared.try_enter() {
             return Err(Refused::Closed(fut));
         }
-        let guard = Guard { shared: self.shared.clone() };
+        let guard = Guard::new(self.shared.clone());
         // A child sees the deadline of the code that spawned it
         // (`current_deadline()`); only children that have one pay for it.
         if taskscope_timeout::current_deadline().is_some() {
@@ -233,7 +233,6 @@ impl<E: Send + 'static> Spawner<E> {
         let shared = &self.shared;
         let name = label.name().cloned();
         let meta = label.meta_arc();
-        let view: Option<Arc<dyn GroupView>> = Some(shared.clone());
         let span = tracing::debug_span!(
             target: "taskscope",
             "task",
@@ -241,10 +240,10 @@ impl<E: Send + 'static> Spawner<E> {
             path = tracing::field::Empty
         );
         let handle = if span.is_disabled() {
-            tokio::spawn(Child { fut, label, view, guard })
+            tokio::spawn(Child { fut, label, group: guard.into_group() })
         } else {
             let fut = fut.instrument(span.clone());
-            let handle = tokio::spawn(Child { fut, label, view, guard });
+            let handle = tokio::spawn(Child { fut, label, group: guard.into_group() });
             let info = shared.child_info(name.as_ref(), Some(handle.id()));
             span.record("name", tracing::field::display(info.name()))
                 .record("path", tracing::field::display(info.path()));

@@ -176,7 +176,7 @@ where
         let shared = &spawner.shared;
         Blocking {
             run: taskscope_timeout::inherit(CallOnce(Some(f))),
-            guard: Guard { shared: shared.clone() },
+            guard: Guard::new(shared.clone()),
             span,
             own_span,
             meta: shared.config.track.then(|| Arc::new(ChildMeta::new(None))),
@@ -195,11 +195,11 @@ where
             // the child out, as for a future child.
             let guard = guard;
             let _slot = slot;
-            let shared = &guard.shared;
+            let shared = guard.shared();
             if let Some(meta) = &child_meta {
                 meta.begin_poll();
             }
-            let mut view: Option<Arc<dyn GroupView>> = Some(shared.clone());
+            let mut view: Option<Arc<dyn GroupView>> = guard.view();
             let out = span.in_scope(|| with_current(&mut view, || block_on_ready(run)));
             let info = || shared.child_info(None, tokio::task::try_id());
             let end = |state| {
