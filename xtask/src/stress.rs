@@ -4,8 +4,8 @@
 //! `TASKSCOPE_STRESS=1` (the stress tests at full size: a million children
 //! through one group, storms over ~11,000 nested groups, a hundred times
 //! more semaphore and queue operations) and `TASKSCOPE_STRESS_CASES` (the
-//! number of random task trees the property test checks against its
-//! model; 50,000 unless given). `cargo xtask stress 200000` asks for
+//! number of random task trees, and of random timeout stacks, the property
+//! tests check against their models; 50,000 unless given). `cargo xtask stress 200000` asks for
 //! 200,000 trees.
 
 use std::time::Instant;
@@ -18,8 +18,9 @@ use crate::cmd::cargo_env;
 const DEFAULT_CASES: u32 = 50_000;
 
 /// The test binaries of `taskscope-tests` that read the two variables.
-const TESTS: [&str; 5] = [
+const TESTS: [&str; 6] = [
     "reliability_task_trees",
+    "reliability_timeouts",
     "stress_long_lived_group",
     "stress_cancellation_storm",
     "stress_semaphore_queue",
