@@ -9,6 +9,7 @@ use crate::cmd::{cargo, cargo_env};
 /// Everything CI checks, cheapest first.
 pub(crate) fn ci() -> Result<()> {
     let start = Instant::now();
+    crate::cmd::one_shot();
     fmt(true)?;
     lint()?;
     test()?;

@@ -1,6 +1,7 @@
 //! Running cargo with the environment CI uses, echoing each command.
 
 use std::process::Command;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
@@ -8,6 +9,15 @@ use anyhow::{Context, Result, bail};
 /// Flags every build of `ci` shares, so that steps reuse each other's
 /// artifacts instead of rebuilding with different flags.
 pub(crate) const RUSTFLAGS: &str = "-D warnings";
+
+/// Set by `xtask ci`: a one-shot build gains nothing from incremental
+/// caches, which are a large share of a fresh `target/` on disk.
+static ONE_SHOT: AtomicBool = AtomicBool::new(false);
+
+/// Turns incremental compilation off for every later cargo call.
+pub(crate) fn one_shot() {
+    ONE_SHOT.store(true, Ordering::Relaxed);
+}
 
 /// Runs `cargo <args>` with CI's flags, failing if it fails.
 pub(crate) fn cargo(args: &[&str]) -> Result<()> {
@@ -23,6 +33,7 @@ pub(crate) fn cargo_env(args: &[&str], env: &[(&str, &str)]) -> Result<()> {
     let status = Command::new(cargo)
         .args(args)
         .env("RUSTFLAGS", RUSTFLAGS)
+        .envs(ONE_SHOT.load(Ordering::Relaxed).then_some(("CARGO_INCREMENTAL", "0")))
         .envs(env.iter().copied()) // may override RUSTFLAGS
         .status()
         .with_context(|| format!("running cargo {}", args.join(" ")))?;
