@@ -1544,11 +1544,10 @@ async fn run_script(root: &Group, ctx: Arc<Ctx>, hang: Duration) -> Result<Obser
     for (id, handle) in handles {
         let fate = match handle {
             None => Fate::TryRefused,
-            // On many threads a handle can read unfinished for a moment
-            // after the scope returned (reliability_findings.rs,
-            // `every_handle_is_finished_when_the_scope_returns`); there it
-            // is awaited below, and must resolve.
-            Some(handle) if paused && !handle.is_finished() => {
+            // Every handle reads finished once the root returned, on any
+            // runtime (reliability_findings.rs,
+            // `every_handle_is_finished_when_the_scope_returns`).
+            Some(handle) if !handle.is_finished() => {
                 return Err(format!(
                     "the handle of node {id} is unfinished after the root returned"
                 ));

@@ -194,6 +194,13 @@ where
         if matches!(*this.body, Body::Running { .. }) || !shared.try_close() {
             return Poll::Pending;
         }
+        // Every child has counted itself out; on another worker thread
+        // tokio may still be in its last step of finishing one (a few
+        // instructions), and a handle must read finished once we return.
+        if !shared.children_completed() {
+            cx.waker().wake_by_ref();
+            return Poll::Pending;
+        }
         *this.done = true;
         shared.token().cancel();
         shared.finished();

@@ -107,6 +107,9 @@ struct Registry {
     /// Nested groups are not aborted: they are told to stop, and they
     /// abort and join their own children, so no grandchild outlives them.
     groups: Vec<Weak<dyn GroupView>>,
+    /// The tasks that run nested groups: never aborted, only waited for
+    /// (see `Shared::children_completed`).
+    group_tasks: Vec<AbortHandle>,
     /// Set once the children were aborted: late registrations abort at once.
     aborted: bool,
     /// Length at which finished entries are dropped (amortised O(1)).
@@ -337,6 +340,7 @@ impl<E> Shared<E> {
                 handles: Vec::new(),
                 metas: Vec::new(),
                 groups: Vec::new(),
+                group_tasks: Vec::new(),
                 aborted: false,
                 compact_at: COMPACT_MIN,
                 groups_compact_at: COMPACT_MIN,
@@ -474,9 +478,8 @@ impl<E> Shared<E> {
     pub(crate) fn register(&self, handle: AbortHandle, meta: Option<Arc<ChildMeta>>) {
         let mut reg = lock(&self.registry);
         if reg.aborted {
-            drop(reg);
+            // Still kept, so that the group waits for tokio to finish it.
             handle.abort();
-            return;
         }
         if reg.handles.len() >= reg.compact_at {
             reg.handles.retain(|h| !h.is_finished());
@@ -487,6 +490,28 @@ impl<E> Shared<E> {
         if let Some(meta) = meta {
             reg.metas.push(meta);
         }
+    }
+
+    /// Remembers the task that runs a nested group, to wait for it.
+    pub(crate) fn register_group_task(&self, handle: AbortHandle) {
+        let mut reg = lock(&self.registry);
+        if reg.group_tasks.len() >= reg.groups_compact_at {
+            reg.group_tasks.retain(|h| !h.is_finished());
+        }
+        reg.group_tasks.push(handle);
+    }
+
+    /// Whether tokio has finished every child task. A child counts itself
+    /// out when its future is dropped, and tokio marks its task complete
+    /// just after that; on another worker thread the group can see the
+    /// count reach zero in between. Drops the handles of finished tasks
+    /// (which the group would drop when it ends anyway), so the check costs
+    /// one pass over the children the group still remembers.
+    pub(crate) fn children_completed(&self) -> bool {
+        let mut reg = lock(&self.registry);
+        reg.handles.retain(|h| !h.is_finished());
+        reg.group_tasks.retain(|h| !h.is_finished());
+        reg.handles.is_empty() && reg.group_tasks.is_empty()
     }
 
     /// Remembers a nested group, so that an abort of this group reaches it.
@@ -526,6 +551,11 @@ impl<E> Shared<E> {
         for handle in &handles {
             handle.abort();
         }
+        // Kept (those still running), so that the group waits for tokio to
+        // finish them.
+        let mut handles = handles;
+        handles.retain(|h| !h.is_finished());
+        lock(&self.registry).handles.append(&mut handles);
     }
 
     /// Stops the group: no new children, the token is cancelled, and

@@ -257,8 +257,9 @@ impl<E: Send + 'static> Spawner<E> {
                 let _ = meta.path.set(info.path().into());
             }
         }
-        if kind == Kind::Task {
-            shared.register(handle.abort_handle(), meta);
+        match kind {
+            Kind::Task => shared.register(handle.abort_handle(), meta),
+            Kind::Group => shared.register_group_task(handle.abort_handle()),
         }
         handle
     }
