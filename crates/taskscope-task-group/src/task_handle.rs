@@ -185,7 +185,8 @@ impl<T> TaskHandle<T> {
 
     /// Whether the child has finished (or never ran: the group was closed,
     /// or it was aborted while queued behind the group's limit). Never
-    /// blocks.
+    /// blocks. Once the child's scope has returned (or its owned group's
+    /// `join` has), this is `true` for every child of it, on any runtime.
     ///
     /// # Examples
     ///
