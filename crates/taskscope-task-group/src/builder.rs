@@ -261,9 +261,11 @@ impl Builder {
     /// their own builder says otherwise; [`run`](crate::run()) turns it on.
     ///
     /// Off by default, because it costs an allocation per child (about 60
-    /// bytes) and two relaxed atomic stores per poll; `cargo xtask bench`
-    /// measures it (`spawn_join/*/taskscope_tracked`). Untracked groups
-    /// still appear in snapshots, with their children counted.
+    /// bytes) and two relaxed atomic stores per poll: `cargo xtask bench`
+    /// measured about 230 ns more per trivial child (522 against 292 ns
+    /// for 10k children on the current-thread runtime, `observe/*`), which
+    /// is small beside any child that does I/O. Untracked groups still
+    /// appear in snapshots, with their children counted.
     ///
     /// # Examples
     ///
@@ -280,7 +282,9 @@ impl Builder {
     /// "Executing `<Task>` took 0.2 seconds". The warning names the task,
     /// its path, and how long it blocked. Nested groups inherit it.
     ///
-    /// It costs two reads of the monotonic clock per poll.
+    /// It costs two reads of the monotonic clock per poll: `cargo xtask
+    /// bench` measured about 50 ns more per trivial child (344 against
+    /// 292 ns, `observe/*`).
     ///
     /// # Examples
     ///
