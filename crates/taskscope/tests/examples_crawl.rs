@@ -364,6 +364,15 @@ fn args_take_the_quick_preset_and_later_flags_win() {
     let err = Args::parse(["--timeout", "5 parsecs"]).unwrap_err().to_string();
     assert!(err.contains("unknown unit"), "{err}");
     assert!(Args::parse(["--frobnicate"]).is_err());
+    let err = Args::parse(["--url", "https://example.com/"]).unwrap_err().to_string();
+    assert!(
+        err.contains("must start with http://") && err.contains("https://example.com/"),
+        "{err}"
+    );
+    let Command::Crawl(args) = Args::parse(["--url", "http://example.com/"]).unwrap() else {
+        panic!("not a crawl")
+    };
+    assert_eq!(args.url.as_deref(), Some("http://example.com/"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
