@@ -48,17 +48,21 @@ async fn run_batches() -> Vec<i128> {
 }
 
 /// Memory must not grow with the number of children. The live heap
-/// wobbles with scheduling (finished task cells wait in the registry until
-/// its next compaction), so compare peaks: the highest sample over the last
-/// 150k children may exceed the highest over the first 50k by at most
-/// 128 KiB — less than one byte per child, where a leak of a single
-/// `JoinHandle` output or registry entry per child would add megabytes.
+/// wobbles with scheduling: finished children's task cells wait in the
+/// group's registry until its next compaction, which comes when the
+/// registry has doubled since the last one, so up to twice the most
+/// children alive at once (2 × 1,000 here, a few hundred bytes each) can
+/// be waiting, and on many threads the phase of that cycle can shift for
+/// good halfway through (seen once: +148 KiB at 150k children). So compare
+/// peaks with a 1 MiB allowance: the highest sample over the last 150k
+/// children against the highest over the first 50k. A leak of one task
+/// cell, handle or output per child would add 30 MiB or more.
 fn assert_flat(samples: &[i128]) {
     let kib: Vec<i128> = samples.iter().step_by(10).map(|b| b / 1024).collect();
     let early = samples[5..50].iter().max().expect("samples");
     let late = samples[50..].iter().max().expect("samples");
     assert!(
-        late - early < 128 * 1024,
+        late - early < 1024 * 1024,
         "memory grew by {} bytes over {} children; samples every 10k children (KiB): {kib:?}",
         late - early,
         (BATCHES - 50) * PER_BATCH
