@@ -1,5 +1,6 @@
 //! DESIGN rule 10: a long-lived group reaps finished children at once, so
-//! 200k short children leave its live count at 0 and its memory flat.
+//! 200k short children leave its live count at 0 and its memory flat, and
+//! a group that went quiet after a burst gives the burst's memory back.
 //!
 //! This binary installs a counting global allocator (`stats_alloc`), so it
 //! holds only these tests: the counts are process-wide.
@@ -8,6 +9,7 @@ use std::alloc::System;
 
 use stats_alloc::{INSTRUMENTED_SYSTEM, StatsAlloc};
 use taskscope::TaskGroup;
+use taskscope::semaphore::Semaphore;
 
 #[global_allocator]
 static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
@@ -73,6 +75,48 @@ fn assert_flat(samples: &[i128]) {
     );
 }
 
+/// A long-lived group that once had `BURST` children alive and then went
+/// quiet: returns the live heap it holds once they have all finished,
+/// measured from just before the burst.
+async fn quiet_after_a_burst() -> i128 {
+    const BURST: usize = 10_000;
+    let tg = TaskGroup::<()>::new();
+    let gate = Semaphore::new(0).expect("an unbounded semaphore may start empty");
+    let before = live_bytes();
+    for _ in 0..BURST {
+        let gate = gate.clone();
+        tg.spawn(async move {
+            drop(gate.acquire().await);
+            Ok(())
+        });
+    }
+    // Every child is alive and waiting; let them all go.
+    while gate.waiting() < BURST {
+        tokio::task::yield_now().await;
+    }
+    gate.add_permits(BURST).expect("unbounded");
+    while !tg.is_empty() {
+        tokio::task::yield_now().await;
+    }
+    // The last child counts itself out just before tokio completes its task.
+    for _ in 0..10 {
+        tokio::task::yield_now().await;
+    }
+    let held = live_bytes() - before;
+    tg.join().await.expect("no child fails");
+    held
+}
+
+/// What a quiet group may keep after a burst of 10,000 children: its
+/// registry's capacity (16,384 handles × 8 bytes) and change. The 10,000
+/// finished task cells (at least 128 bytes each) must be gone.
+fn assert_released(held: i128) {
+    assert!(
+        held < 256 * 1024,
+        "a quiet group still holds {held} bytes after its 10,000 children finished"
+    );
+}
+
 /// One test, both runtimes in turn: the allocator counts are process-wide,
 /// so two tests running in parallel would see each other's allocations.
 #[test]
@@ -80,6 +124,7 @@ fn rule_10_two_hundred_thousand_children_at_flat_memory() {
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
     let samples = rt.block_on(run_batches());
     assert_flat(&samples);
+    assert_released(rt.block_on(quiet_after_a_burst()));
     drop(rt);
 
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -89,4 +134,6 @@ fn rule_10_two_hundred_thousand_children_at_flat_memory() {
         .expect("runtime");
     let samples = rt.block_on(async { tokio::spawn(run_batches()).await.expect("driver") });
     assert_flat(&samples);
+    let held = rt.block_on(async { tokio::spawn(quiet_after_a_burst()).await.expect("driver") });
+    assert_released(held);
 }

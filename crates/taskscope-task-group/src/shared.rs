@@ -419,6 +419,7 @@ impl<E> Shared<E> {
     }
 
     fn last_out(&self) {
+        self.forget_finished();
         self.waker.wake();
         if self.orphaned.load(Ordering::SeqCst) {
             (self.release_parent_fn)(self);
@@ -490,6 +491,19 @@ impl<E> Shared<E> {
         if let Some(meta) = meta {
             reg.metas.push(meta);
         }
+    }
+
+    /// The last child is out: drops what the registry keeps of finished
+    /// children's tasks now, instead of at its next compaction (which may
+    /// never come in a long-lived group that went quiet), so that their
+    /// task cells are freed. Each entry is dropped once, so this is
+    /// amortised O(1) per child. (Per-child records of a tracked group stay
+    /// until the compaction, so a snapshot still shows how children ended.)
+    fn forget_finished(&self) {
+        let mut reg = lock(&self.registry);
+        reg.handles.retain(|h| !h.is_finished());
+        reg.group_tasks.retain(|h| !h.is_finished());
+        reg.compact_at = (reg.handles.len() * 2).max(COMPACT_MIN);
     }
 
     /// Remembers the task that runs a nested group, to wait for it.
