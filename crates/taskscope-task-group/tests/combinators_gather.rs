@@ -3,7 +3,8 @@
 //! `FutureGatherTests`, `CoroutineGatherTests`), plus races and nesting,
 //! on the paused clock and on the multi-thread runtime.
 
-use std::future::Future;
+mod support;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -14,33 +15,7 @@ use taskscope::{Policy, TaskGroup};
 use tokio::time::{Instant, sleep};
 use tokio_test::{assert_pending, assert_ready};
 
-/// Counts the futures it wrapped that have not been dropped yet.
-#[derive(Clone, Default)]
-struct Tracker(Arc<AtomicUsize>);
-
-struct Alive(Arc<AtomicUsize>);
-
-impl Drop for Alive {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::SeqCst);
-    }
-}
-
-impl Tracker {
-    fn track<F: Future>(&self, fut: F) -> impl Future<Output = F::Output> + use<F> {
-        self.0.fetch_add(1, Ordering::SeqCst);
-        let alive = Alive(self.0.clone());
-        async move {
-            let _alive = alive;
-            fut.await
-        }
-    }
-
-    #[track_caller]
-    fn assert_all_done(&self) {
-        assert_eq!(self.0.load(Ordering::SeqCst), 0, "tracked futures still alive");
-    }
-}
+use support::Tracker;
 
 fn ms(n: u64) -> Duration {
     Duration::from_millis(n)

@@ -2,42 +2,15 @@
 //! `test_wait*`), plus DESIGN rule 22 (a cancelled child is not a failure
 //! for `FirstError`), on the paused clock and the multi-thread runtime.
 
-use std::future::Future;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+mod support;
+
 use std::time::Duration;
 
 use taskscope::task_group::{ReturnWhen, wait};
 use taskscope::{Policy, TaskGroup, TaskHandle};
 use tokio::time::{Instant, sleep};
 
-/// Counts the futures it wrapped that have not been dropped yet.
-#[derive(Clone, Default)]
-struct Tracker(Arc<AtomicUsize>);
-
-struct Alive(Arc<AtomicUsize>);
-
-impl Drop for Alive {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::SeqCst);
-    }
-}
-
-impl Tracker {
-    fn track<F: Future>(&self, fut: F) -> impl Future<Output = F::Output> + use<F> {
-        self.0.fetch_add(1, Ordering::SeqCst);
-        let alive = Alive(self.0.clone());
-        async move {
-            let _alive = alive;
-            fut.await
-        }
-    }
-
-    #[track_caller]
-    fn assert_all_done(&self) {
-        assert_eq!(self.0.load(Ordering::SeqCst), 0, "tracked futures still alive");
-    }
-}
+use support::Tracker;
 
 fn ms(n: u64) -> Duration {
     Duration::from_millis(n)

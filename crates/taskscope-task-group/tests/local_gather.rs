@@ -2,6 +2,8 @@
 //! `!Send` inputs, the first failure dropping the rest, panics, names and
 //! paths, and linear polling under tokio's budget.
 
+mod support;
+
 use std::cell::{Cell, RefCell};
 use std::future::{Future, pending};
 use std::rc::Rc;
@@ -13,33 +15,7 @@ use taskscope::task_group::gather_local;
 use tokio::time::{Instant, sleep};
 use tokio_test::{assert_pending, assert_ready};
 
-/// Counts the futures it wrapped that have not been dropped yet.
-#[derive(Clone, Default)]
-struct Tracker(Rc<Cell<usize>>);
-
-struct Alive(Rc<Cell<usize>>);
-
-impl Drop for Alive {
-    fn drop(&mut self) {
-        self.0.set(self.0.get() - 1);
-    }
-}
-
-impl Tracker {
-    fn track<F: Future>(&self, fut: F) -> impl Future<Output = F::Output> + use<F> {
-        self.0.set(self.0.get() + 1);
-        let alive = Alive(self.0.clone());
-        async move {
-            let _alive = alive;
-            fut.await
-        }
-    }
-
-    #[track_caller]
-    fn assert_all_done(&self) {
-        assert_eq!(self.0.get(), 0, "tracked futures still alive");
-    }
-}
+use support::LocalTracker;
 
 fn ms(n: u64) -> Duration {
     Duration::from_millis(n)
@@ -49,7 +25,7 @@ fn ms(n: u64) -> Duration {
 // ready only when the last input is.
 #[tokio::test(start_paused = true)]
 async fn results_follow_the_input_order() {
-    let tracker = Tracker::default();
+    let tracker = LocalTracker::default();
     let inputs = [(20, 2), (10, 1), (30, 3)].map(|(d, v)| {
         tracker.track(async move {
             sleep(ms(d)).await;
@@ -85,7 +61,7 @@ async fn inputs_may_borrow_and_need_not_be_send() {
 
 #[tokio::test(start_paused = true)]
 async fn the_first_failure_drops_the_rest_at_once() {
-    let tracker = Tracker::default();
+    let tracker = LocalTracker::default();
     let start = Instant::now();
     let err = gather_local([
         tracker.track(pending::<Result<u8, &str>>()).boxed_local(),
@@ -111,7 +87,7 @@ async fn the_first_failure_drops_the_rest_at_once() {
 
 #[tokio::test(start_paused = true)]
 async fn a_panic_drops_the_rest_then_is_resumed() {
-    let tracker = Tracker::default();
+    let tracker = LocalTracker::default();
     let gathered = gather_local([
         tracker.track(pending::<Result<u8, ()>>()).boxed_local(),
         tracker
@@ -157,7 +133,7 @@ async fn an_empty_input_is_an_empty_vec() {
 
 #[tokio::test(start_paused = true)]
 async fn dropping_it_drops_every_input_at_once() {
-    let tracker = Tracker::default();
+    let tracker = LocalTracker::default();
     let mut gathered = tokio_test::task::spawn(gather_local(
         (0..4).map(|_| tracker.track(pending::<Result<(), ()>>())),
     ));

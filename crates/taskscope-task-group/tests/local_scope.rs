@@ -2,6 +2,8 @@
 //! CollectAll and FirstSuccess, cancellation, panics, grace periods,
 //! limits, timeouts, handles, nesting, and polling only what was woken.
 
+mod support;
+
 use std::cell::{Cell, RefCell};
 use std::future::{Future, pending};
 use std::rc::Rc;
@@ -14,37 +16,7 @@ use taskscope::{Policy, TaskGroup};
 use tokio::time::{Instant, sleep};
 use tokio_test::{assert_pending, assert_ready};
 
-/// Counts the futures it wrapped that have not been dropped yet.
-#[derive(Clone, Default)]
-struct Tracker(Rc<Cell<usize>>);
-
-struct Alive(Rc<Cell<usize>>);
-
-impl Drop for Alive {
-    fn drop(&mut self) {
-        self.0.set(self.0.get() - 1);
-    }
-}
-
-impl Tracker {
-    fn track<F: Future>(&self, fut: F) -> impl Future<Output = F::Output> + use<F> {
-        self.0.set(self.0.get() + 1);
-        let alive = Alive(self.0.clone());
-        async move {
-            let _alive = alive;
-            fut.await
-        }
-    }
-
-    fn live(&self) -> usize {
-        self.0.get()
-    }
-
-    #[track_caller]
-    fn assert_all_done(&self) {
-        assert_eq!(self.live(), 0, "tracked futures still alive");
-    }
-}
+use support::LocalTracker;
 
 fn ms(n: u64) -> Duration {
     Duration::from_millis(n)
@@ -101,7 +73,7 @@ async fn children_need_not_be_send() {
 
 #[tokio::test(start_paused = true)]
 async fn a_failure_drops_the_siblings_and_the_body_at_once() {
-    let tracker = Tracker::default();
+    let tracker = LocalTracker::default();
     let body_went_on = Cell::new(false);
     let start = Instant::now();
     let err = TaskGroup::builder()
@@ -138,7 +110,7 @@ async fn a_failure_drops_the_siblings_and_the_body_at_once() {
 
 #[tokio::test(start_paused = true)]
 async fn collect_all_keeps_every_error_in_order() {
-    let tracker = Tracker::default();
+    let tracker = LocalTracker::default();
     let err = TaskGroup::builder()
         .policy(Policy::CollectAll)
         .scope_local(async |tg| {
@@ -162,7 +134,7 @@ async fn collect_all_keeps_every_error_in_order() {
 
 #[tokio::test(start_paused = true)]
 async fn first_success_stops_the_other_children_not_the_body() {
-    let tracker = Tracker::default();
+    let tracker = LocalTracker::default();
     let start = Instant::now();
     let out = TaskGroup::builder()
         .policy(Policy::FirstSuccess)
@@ -188,7 +160,7 @@ async fn first_success_stops_the_other_children_not_the_body() {
 
 #[tokio::test(start_paused = true)]
 async fn cancel_drops_the_children_and_stops_the_body() {
-    let tracker = Tracker::default();
+    let tracker = LocalTracker::default();
     let reached = Cell::new(false);
     let result = scope_local(async |tg| {
         tg.spawn(tracker.track(pending::<Result<(), ()>>()));
@@ -215,7 +187,7 @@ async fn cancel_drops_the_children_and_stops_the_body() {
 
 #[tokio::test(start_paused = true)]
 async fn a_panic_is_resumed_after_the_siblings_are_dropped() {
-    let tracker = Tracker::default();
+    let tracker = LocalTracker::default();
     let scope = scope_local(async |tg| {
         tg.spawn(tracker.track(async {
             sleep(ms(3_600_000)).await;
@@ -258,7 +230,7 @@ async fn the_body_error_is_an_entry_named_body() {
 
 #[tokio::test(start_paused = true)]
 async fn a_grace_period_lets_children_finish_on_their_own() {
-    let tracker = Tracker::default();
+    let tracker = LocalTracker::default();
     let flushed = Cell::new(false);
     let start = Instant::now();
     let result = TaskGroup::builder()
@@ -314,7 +286,7 @@ async fn a_limit_bounds_how_many_run_at_once() {
 
 #[tokio::test(start_paused = true)]
 async fn a_timeout_cancels_everything_and_is_an_error() {
-    let tracker = Tracker::default();
+    let tracker = LocalTracker::default();
     let start = Instant::now();
     let deadline = start + ms(50);
     let seen = Cell::new(None);
@@ -344,7 +316,7 @@ async fn a_timeout_cancels_everything_and_is_an_error() {
 
 #[tokio::test(start_paused = true)]
 async fn dropping_the_scope_drops_every_child_at_once() {
-    let tracker = Tracker::default();
+    let tracker = LocalTracker::default();
     let mut scope = tokio_test::task::spawn(scope_local(async |tg| {
         for _ in 0..5 {
             tg.spawn(tracker.track(pending::<Result<(), ()>>()));
@@ -419,7 +391,7 @@ async fn children_spawn_siblings_and_a_closed_scope_refuses() {
 
 #[tokio::test(start_paused = true)]
 async fn nested_in_a_group_it_takes_the_path_and_the_cancellation() {
-    let tracker = Tracker::default();
+    let tracker = LocalTracker::default();
     let start = Instant::now();
     let outer = TaskGroup::builder()
         .name("outer")
@@ -511,7 +483,7 @@ async fn poll_level_the_scope_is_ready_when_the_last_child_is() {
 // the multi-thread runtime's workers.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn local_children_woken_from_other_threads() {
-    let tracker = Tracker::default();
+    let tracker = LocalTracker::default();
     let total = scope_local(async |tg| {
         let handles: Vec<_> = (0..200u64)
             .map(|i| {
