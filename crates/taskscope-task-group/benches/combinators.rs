@@ -12,6 +12,8 @@
 //! `cargo xtask bench --report` prints ns per future and the ratios.
 #![allow(missing_docs)] // criterion_main! generates an undocumented `main`
 
+mod common;
+
 use std::hint::black_box;
 use std::time::Duration;
 
@@ -19,25 +21,11 @@ use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_m
 use futures::StreamExt as _;
 use futures::stream::FuturesUnordered;
 use taskscope::task_group::{as_completed, gather, gather_local, scope_local};
-use tokio::runtime::{Builder, Runtime};
 use tokio::task::JoinSet;
 
+use crate::common::{run, runtimes};
+
 const N: u64 = 10_000;
-
-fn runtimes() -> [(&'static str, Runtime); 2] {
-    let current = Builder::new_current_thread().enable_all().build().expect("runtime");
-    let multi =
-        Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
-    [("current_thread", current), ("multi_thread", multi)]
-}
-
-/// Runs `fut` inside a spawned task and waits for it.
-fn run<F>(rt: &Runtime, fut: F)
-where
-    F: std::future::Future<Output = ()> + Send + 'static,
-{
-    rt.block_on(async { tokio::spawn(fut).await.expect("bench task") });
-}
 
 async fn trivial(i: u64) -> Result<u64, ()> {
     Ok(black_box(i))

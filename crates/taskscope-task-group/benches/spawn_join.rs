@@ -8,6 +8,8 @@
 //! turns criterion's medians into a table of ns per task and ratios.
 #![allow(missing_docs)] // criterion_main! generates an undocumented `main`
 
+mod common;
+
 use std::future::pending;
 use std::hint::black_box;
 use std::time::Duration;
@@ -17,31 +19,18 @@ use criterion::{
 };
 use futures::StreamExt as _;
 use futures::stream::FuturesUnordered;
-use tokio::runtime::{Builder, Runtime};
+use tokio::runtime::Builder;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
+
+use crate::common::{run, runtimes};
 
 const SIZES: [u64; 3] = [1_000, 10_000, 100_000];
 
 /// `join_all` over `JoinHandle`s is quadratic under tokio's coop budget
 /// (DESIGN's "known traps"): seconds per iteration at 100k, so it stops here.
 const JOIN_ALL_MAX: u64 = 10_000;
-
-fn runtimes() -> [(&'static str, Runtime); 2] {
-    let current = Builder::new_current_thread().enable_all().build().expect("runtime");
-    let multi =
-        Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
-    [("current_thread", current), ("multi_thread", multi)]
-}
-
-/// Runs `fut` inside a spawned task and waits for it.
-fn run<F>(rt: &Runtime, fut: F)
-where
-    F: std::future::Future<Output = ()> + Send + 'static,
-{
-    rt.block_on(async { tokio::spawn(fut).await.expect("bench task") });
-}
 
 async fn vec_join_handle(n: u64) {
     let handles: Vec<_> = (0..n).map(|i| tokio::spawn(async move { black_box(i) })).collect();
