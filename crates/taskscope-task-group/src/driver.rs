@@ -197,7 +197,7 @@ where
         // Every child has counted itself out; on another worker thread
         // tokio may still be in its last step of finishing one (a few
         // instructions), and a handle must read finished once we return.
-        if !shared.children_completed() {
+        if !shared.reap_finished() {
             cx.waker().wake_by_ref();
             return Poll::Pending;
         }

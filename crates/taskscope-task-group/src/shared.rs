@@ -2,8 +2,6 @@
 
 use std::any::Any;
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, AtomicUsize, Ordering};
-
-use crate::state::GroupState;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError, Weak};
 use std::time::Duration;
 
@@ -15,6 +13,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::observe::{self, ChildMeta, DONE, FAILED, GroupView, Nest, RUNNING, WAITING};
 use crate::slots::Slots;
+use crate::state::GroupState;
 use crate::{Builder, Policy, TaskKind, TaskNode, TaskState, TaskTree};
 
 /// Why a group stopped its children. The first reason wins.
@@ -108,7 +107,7 @@ struct Registry {
     /// abort and join their own children, so no grandchild outlives them.
     groups: Vec<Weak<dyn GroupView>>,
     /// The tasks that run nested groups: never aborted, only waited for
-    /// (see `Shared::children_completed`).
+    /// (see `Shared::reap_finished`).
     group_tasks: Vec<AbortHandle>,
     /// Set once the children were aborted: late registrations abort at once.
     aborted: bool,
@@ -419,7 +418,7 @@ impl<E> Shared<E> {
     }
 
     fn last_out(&self) {
-        self.forget_finished();
+        let _ = self.reap_finished();
         self.waker.wake();
         if self.orphaned.load(Ordering::SeqCst) {
             (self.release_parent_fn)(self);
@@ -493,17 +492,23 @@ impl<E> Shared<E> {
         }
     }
 
-    /// The last child is out: drops what the registry keeps of finished
-    /// children's tasks now, instead of at its next compaction (which may
-    /// never come in a long-lived group that went quiet), so that their
-    /// task cells are freed. Each entry is dropped once, so this is
-    /// amortised O(1) per child. (Per-child records of a tracked group stay
-    /// until the compaction, so a snapshot still shows how children ended.)
-    fn forget_finished(&self) {
+    /// Drops what the registry keeps of children whose tasks tokio has
+    /// finished, and says whether none is left unfinished. A child counts
+    /// itself out when its future is dropped and tokio marks its task
+    /// complete just after, so on another worker thread the group can see
+    /// its count reach zero in between: the driver calls this before it
+    /// returns. The last child out calls it too, so that a long-lived group
+    /// that went quiet frees its children's task cells now rather than at
+    /// the registry's next compaction, which may never come. Each entry is
+    /// dropped once (amortised O(1) per child). Per-child records of a
+    /// tracked group stay until the compaction, so that a snapshot still
+    /// shows how children ended.
+    pub(crate) fn reap_finished(&self) -> bool {
         let mut reg = lock(&self.registry);
         reg.handles.retain(|h| !h.is_finished());
         reg.group_tasks.retain(|h| !h.is_finished());
         reg.compact_at = (reg.handles.len() * 2).max(COMPACT_MIN);
+        reg.handles.is_empty() && reg.group_tasks.is_empty()
     }
 
     /// Remembers the task that runs a nested group, to wait for it.
@@ -513,19 +518,6 @@ impl<E> Shared<E> {
             reg.group_tasks.retain(|h| !h.is_finished());
         }
         reg.group_tasks.push(handle);
-    }
-
-    /// Whether tokio has finished every child task. A child counts itself
-    /// out when its future is dropped, and tokio marks its task complete
-    /// just after that; on another worker thread the group can see the
-    /// count reach zero in between. Drops the handles of finished tasks
-    /// (which the group would drop when it ends anyway), so the check costs
-    /// one pass over the children the group still remembers.
-    pub(crate) fn children_completed(&self) -> bool {
-        let mut reg = lock(&self.registry);
-        reg.handles.retain(|h| !h.is_finished());
-        reg.group_tasks.retain(|h| !h.is_finished());
-        reg.handles.is_empty() && reg.group_tasks.is_empty()
     }
 
     /// Remembers a nested group, so that an abort of this group reaches it.
