@@ -93,11 +93,8 @@ impl<E: Send + 'static> Guard<E> {
 
     /// The same count, held as the child's one pointer to its group.
     pub(crate) fn into_group(mut self) -> ChildGroup<E> {
-        let shared: Option<Arc<dyn GroupView>> = match self.shared.take() {
-            Some(shared) => Some(shared),
-            None => None,
-        };
-        ChildGroup { view: shared, _error: PhantomData }
+        let view = self.shared.take().map(|shared| shared as Arc<dyn GroupView>);
+        ChildGroup { view, _error: PhantomData }
     }
 }
 

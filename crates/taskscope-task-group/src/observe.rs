@@ -151,8 +151,9 @@ pub(crate) trait GroupView: Send + Sync {
     /// What a nested group takes from this one.
     fn nest(&self) -> Nest;
     /// Errors of a nested group that was dropped before it could report
-    /// them (a `Vec<TaskError<E>>`, boxed); recorded as one entry if the
-    /// error type matches, otherwise logged.
+    /// them (its `ErrorGroup<F>`, boxed): one nested-group entry if `F` is
+    /// this group's error type, otherwise a `TaskError::Foreign` entry made
+    /// by `foreign`, so that nothing is lost.
     fn adopt(
         &self,
         task: TaskInfo,
