@@ -270,14 +270,7 @@ impl<E: Send + 'static> Spawner<E> {
         F: Future<Output = Result<T, E>> + Send + 'static,
         T: Send + 'static,
     {
-        let room = match &self.shared.slots {
-            None => Room::Queue,
-            Some(slots) => match slots.wait().await {
-                Some(slot) => Room::Held(slot),
-                None => return self.refused(None),
-            },
-        };
-        self.spawn_child(fut, None, Kind::Task, room).unwrap_or_else(|_| self.refused(None))
+        self.spawn_waiting(None, fut).await
     }
 
     /// [`spawn_wait`](Self::spawn_wait) for a child called `name` (see
@@ -321,16 +314,23 @@ impl<E: Send + 'static> Spawner<E> {
         F: Future<Output = Result<T, E>> + Send + 'static,
         T: Send + 'static,
     {
-        let name: Arc<str> = name.into();
+        self.spawn_waiting(Some(name.into()), fut).await
+    }
+
+    /// Waits in line for a slot (if the group has a limit), then spawns.
+    async fn spawn_waiting<F, T>(&self, name: Option<Arc<str>>, fut: F) -> TaskHandle<T>
+    where
+        F: Future<Output = Result<T, E>> + Send + 'static,
+        T: Send + 'static,
+    {
         let room = match &self.shared.slots {
             None => Room::Queue,
             Some(slots) => match slots.wait().await {
                 Some(slot) => Room::Held(slot),
-                None => return self.refused(Some(name)),
+                None => return self.refused(name),
             },
         };
-        self.spawn_child(fut, Some(name.clone()), Kind::Task, room)
-            .unwrap_or_else(|_| self.refused(Some(name)))
+        self.spawn_child(fut, name.clone(), Kind::Task, room).unwrap_or_else(|_| self.refused(name))
     }
 
     /// Spawns a nested group as a child: `body` runs as the nested group's
