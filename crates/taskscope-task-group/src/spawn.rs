@@ -62,16 +62,6 @@ impl<F: Future> Future for Slotted<F> {
     }
 }
 
-/// Tells a queued child's handle that it will never start, if the launch
-/// is dropped unused (the group was cancelled).
-struct PendingGuard<T>(Arc<Pending<T>>);
-
-impl<T> Drop for PendingGuard<T> {
-    fn drop(&mut self) {
-        self.0.gone();
-    }
-}
-
 /// Gives the registry its own reference to a tracked child's record.
 pub(crate) trait LabelMeta {
     fn meta_arc(&self) -> Option<Arc<ChildMeta>> {
@@ -166,13 +156,11 @@ impl<E: Send + 'static> Spawner<E> {
         F::Output: IntoExit<E>,
         Value<F, E>: Send + 'static,
     {
-        let pending = Pending::new();
-        let token = PendingGuard(pending.clone());
+        let (pending, ticket) = Pending::new();
         let spawner = self.clone();
         let child_name = name.clone();
         let launch: Launch = Box::new(move |slot: Slot| {
-            let token = token;
-            if !token.0.is_queued() || tokio::runtime::Handle::try_current().is_err() {
+            if !ticket.may_start() || tokio::runtime::Handle::try_current().is_err() {
                 // Aborted through its handle, or no runtime to start it on
                 // (the runtime is shutting down): it never runs.
                 drop(fut);
@@ -180,7 +168,7 @@ impl<E: Send + 'static> Spawner<E> {
                 return Some(slot);
             }
             let handle = spawner.spawn_labelled(Slotted { fut, slot }, child_name, kind, guard);
-            token.0.started(handle);
+            ticket.started(handle);
             None
         });
         if let Some(slots) = &self.shared.slots {

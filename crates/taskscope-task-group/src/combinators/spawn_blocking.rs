@@ -127,16 +127,14 @@ impl<E: Send + 'static> Spawner<E> {
             return TaskHandle::new(job.spawn(self, Some(slot)), None);
         }
         // Queued behind the limit, like `spawn` queues a future.
-        let pending = Pending::new();
-        let gone = PendingGone(pending.clone());
+        let (pending, ticket) = Pending::new();
         let spawner = self.clone();
         let launch: Launch = Box::new(move |slot: Slot| {
-            let gone = gone;
-            if !gone.0.is_queued() || tokio::runtime::Handle::try_current().is_err() {
+            if !ticket.may_start() || tokio::runtime::Handle::try_current().is_err() {
                 drop(job);
                 return Some(slot);
             }
-            gone.0.started(job.spawn(&spawner, Some(slot)));
+            ticket.started(job.spawn(&spawner, Some(slot)));
             None
         });
         slots.launch_or_queue(launch);
@@ -270,15 +268,5 @@ fn block_on_ready<F: Future>(fut: F) -> F::Output {
         }
         // Not reached: `CallOnce` is ready at once.
         std::thread::yield_now();
-    }
-}
-
-/// Tells a queued child's handle that it will never start, if the launch
-/// is dropped unused.
-struct PendingGone<T>(Arc<Pending<T>>);
-
-impl<T> Drop for PendingGone<T> {
-    fn drop(&mut self) {
-        self.0.gone();
     }
 }
