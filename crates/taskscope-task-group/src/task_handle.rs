@@ -88,8 +88,8 @@ enum PendingState<T> {
 ///
 /// Most children of a limited group are spawned with their handle dropped
 /// at once; the ticket then notices it is the last holder and touches no
-/// lock (measured: the lock round trips of a queued child cost a fifth of
-/// `limit(64)` on a current-thread runtime).
+/// lock, and the launch reads the abort flag without one (3–6 % of
+/// `limit(64)` with `spawn` on a current-thread runtime).
 pub(crate) struct Ticket<T>(Option<Arc<Pending<T>>>);
 
 impl<T> Pending<T> {
