@@ -117,9 +117,12 @@ where
     };
 
     let result = runtime.block_on(async {
-        let watcher = config
-            .handle_signals
-            .then(|| tokio::spawn(watch_signals(shared.clone(), signal.clone(), config.grace)));
+        // The handlers are installed here, before the body runs: installed
+        // in the watcher task instead, a signal sent as soon as the body
+        // said it was ready could come before them and kill the process.
+        let watcher = config.handle_signals.then(Signals::new).flatten().map(|signals| {
+            tokio::spawn(watch_signals(signals, shared.clone(), signal.clone(), config.grace))
+        });
         let fut = body(Spawner::from_shared(shared.clone()));
         let result = Driver::new(shared, fut).await;
         if let Some(watcher) = watcher {
@@ -156,11 +159,11 @@ where
 
 /// First signal: cancel the root group gracefully. Second: abort now.
 async fn watch_signals<E: Send + 'static>(
+    mut signals: Signals,
     group: Arc<Shared<E>>,
     seen: Arc<AtomicU8>,
     grace: std::time::Duration,
 ) {
-    let Some(mut signals) = Signals::new() else { return };
     let first = signals.next().await;
     seen.store(first, Ordering::Release);
     eprintln!(
