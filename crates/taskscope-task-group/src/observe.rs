@@ -134,10 +134,9 @@ impl Label for Tracked {
 /// open, hand it their errors), by its parent (stop it, snapshot it), and
 /// by the process-wide list of root groups.
 pub(crate) trait GroupView: Send + Sync {
-    /// The group itself, to get back its error type.
-    fn as_any(&self) -> &dyn Any;
-    /// Counts a child out.
-    fn exit_child(&self);
+    /// The group itself, to get the typed `Arc` back without touching its
+    /// reference count.
+    fn into_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync>;
     /// `cancel()`: stop gracefully.
     fn cancel(&self);
     fn stop_now(&self);

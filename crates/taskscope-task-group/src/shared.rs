@@ -137,12 +137,8 @@ pub(crate) struct Outcome<E> {
 const COMPACT_MIN: usize = 64;
 
 impl<E: Send + 'static> GroupView for Shared<E> {
-    fn as_any(&self) -> &dyn Any {
+    fn into_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync> {
         self
-    }
-
-    fn exit_child(&self) {
-        self.exit();
     }
 
     fn cancel(&self) {
@@ -199,12 +195,8 @@ impl<E: Send + 'static> GroupView for Shared<E> {
 pub(crate) struct BodyView<E>(pub(crate) Arc<Shared<E>>);
 
 impl<E: Send + 'static> GroupView for BodyView<E> {
-    fn as_any(&self) -> &dyn Any {
-        &*self.0
-    }
-
-    fn exit_child(&self) {
-        self.0.exit();
+    fn into_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync> {
+        self
     }
 
     fn cancel(&self) {

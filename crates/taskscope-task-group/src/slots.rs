@@ -60,6 +60,13 @@ impl Slot {
     fn defuse(mut self) {
         self.slots = None;
     }
+
+    /// A child takes the slot over: the child's `ChildGroup` gives it back
+    /// (through [`Slots::release`]) when the child is dropped, so the
+    /// child's task carries no pointer of its own for it.
+    pub(crate) fn hand_over(self) {
+        self.defuse();
+    }
 }
 
 impl Drop for Slot {
@@ -123,7 +130,7 @@ impl Slots {
 
     /// Passes a freed slot on: to the first queued child that can start, or
     /// the first waiter still waiting; otherwise the slot is free.
-    fn release(self: &Arc<Self>) {
+    pub(crate) fn release(self: &Arc<Self>) {
         loop {
             let launch = {
                 let mut state = self.lock();

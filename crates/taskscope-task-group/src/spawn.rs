@@ -3,11 +3,8 @@
 //! and registered so that a cancel can reach it.
 
 use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 
-use pin_project_lite::pin_project;
 use tokio::task::JoinHandle;
 use tracing::Instrument;
 
@@ -42,24 +39,6 @@ type Value<F, E> = <<F as Future>::Output as IntoExit<E>>::Value;
 pub(crate) enum Refused<F> {
     Closed(F),
     Full(F),
-}
-
-pin_project! {
-    /// A child that holds one of its group's slots for its whole life; the
-    /// slot passes on after the child's future is dropped.
-    pub(crate) struct Slotted<F> {
-        #[pin]
-        fut: F,
-        slot: Slot,
-    }
-}
-
-impl<F: Future> Future for Slotted<F> {
-    type Output = F::Output;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
-        self.project().fut.poll(cx)
-    }
 }
 
 /// Gives the registry its own reference to a tracked child's record.
@@ -124,7 +103,7 @@ impl<E: Send + 'static> Spawner<E> {
         Value<F, E>: Send + 'static,
     {
         let Some(slots) = &self.shared.slots else {
-            let handle = self.spawn_labelled(fut, name.clone(), kind, guard);
+            let handle = self.spawn_labelled(fut, name.clone(), kind, guard, None);
             return Ok(TaskHandle::new(handle, name));
         };
         let slot = match room {
@@ -138,7 +117,7 @@ impl<E: Send + 'static> Spawner<E> {
                 None => return Ok(self.queue(fut, name, kind, guard)),
             },
         };
-        let handle = self.spawn_labelled(Slotted { fut, slot }, name.clone(), kind, guard);
+        let handle = self.spawn_labelled(fut, name.clone(), kind, guard, Some(slot));
         Ok(TaskHandle::new(handle, name))
     }
 
@@ -167,7 +146,7 @@ impl<E: Send + 'static> Spawner<E> {
                 drop(guard);
                 return Some(slot);
             }
-            let handle = spawner.spawn_labelled(Slotted { fut, slot }, child_name, kind, guard);
+            let handle = spawner.spawn_labelled(fut, child_name, kind, guard, Some(slot));
             ticket.started(handle);
             None
         });
@@ -186,6 +165,7 @@ impl<E: Send + 'static> Spawner<E> {
         name: Option<Arc<str>>,
         kind: Kind,
         guard: Guard<E>,
+        slot: Option<Slot>,
     ) -> JoinHandle<ChildOutput<Value<F, E>>>
     where
         F: Future + Send + 'static,
@@ -193,17 +173,18 @@ impl<E: Send + 'static> Spawner<E> {
         Value<F, E>: Send + 'static,
     {
         match (kind, self.shared.config.track, name) {
-            (Kind::Group, _, name) => self.spawn_task(fut, name, kind, guard),
+            (Kind::Group, _, name) => self.spawn_task(fut, name, kind, guard, slot),
             (Kind::Task, true, name) => {
-                self.spawn_task(fut, Tracked(Arc::new(ChildMeta::new(name))), kind, guard)
+                self.spawn_task(fut, Tracked(Arc::new(ChildMeta::new(name))), kind, guard, slot)
             }
-            (Kind::Task, false, Some(name)) => self.spawn_task(fut, name, kind, guard),
-            (Kind::Task, false, None) => self.spawn_task(fut, (), kind, guard),
+            (Kind::Task, false, Some(name)) => self.spawn_task(fut, name, kind, guard, slot),
+            (Kind::Task, false, None) => self.spawn_task(fut, (), kind, guard, slot),
         }
     }
 
     /// Spawns the tokio task, inside its `tracing` span when a subscriber
-    /// wants one, and registers it with the group.
+    /// wants one, and registers it with the group. The child takes over
+    /// `slot` (which a child of a limited group always holds).
     #[track_caller]
     fn spawn_task<F, L>(
         &self,
@@ -211,6 +192,7 @@ impl<E: Send + 'static> Spawner<E> {
         label: L,
         kind: Kind,
         guard: Guard<E>,
+        slot: Option<Slot>,
     ) -> JoinHandle<ChildOutput<Value<F, E>>>
     where
         F: Future + Send + 'static,
@@ -228,10 +210,10 @@ impl<E: Send + 'static> Spawner<E> {
             path = tracing::field::Empty
         );
         let handle = if span.is_disabled() {
-            tokio::spawn(Child { fut, label, group: guard.into_group() })
+            tokio::spawn(Child { fut, label, group: guard.into_group(slot) })
         } else {
             let fut = fut.instrument(span.clone());
-            let handle = tokio::spawn(Child { fut, label, group: guard.into_group() });
+            let handle = tokio::spawn(Child { fut, label, group: guard.into_group(slot) });
             let info = shared.child_info(name.as_ref(), Some(handle.id()));
             span.record("name", tracing::field::display(info.name()))
                 .record("path", tracing::field::display(info.path()));
