@@ -139,7 +139,7 @@ impl<E: Send + 'static> Spawner<E> {
         let spawner = self.clone();
         let child_name = name.clone();
         let launch: Launch = Box::new(move |slot: Slot| {
-            if !ticket.may_start() || tokio::runtime::Handle::try_current().is_err() {
+            if !ticket.may_start() {
                 // Aborted through its handle, or no runtime to start it on
                 // (the runtime is shutting down): it never runs.
                 drop(fut);

@@ -134,9 +134,12 @@ impl<T> Pending<T> {
 }
 
 impl<T> Ticket<T> {
-    /// Whether the child may still start (its handle did not abort it).
+    /// Whether the child may start now: its handle did not abort it, and
+    /// there is a runtime to start it on (there is none while the runtime
+    /// shuts down).
     pub(crate) fn may_start(&self) -> bool {
         self.0.as_ref().is_some_and(|pending| !pending.gone.load(Ordering::Acquire))
+            && tokio::runtime::Handle::try_current().is_ok()
     }
 
     /// The child started as a task: hand its `JoinHandle` to the handle.

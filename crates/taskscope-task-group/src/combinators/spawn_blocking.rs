@@ -130,7 +130,7 @@ impl<E: Send + 'static> Spawner<E> {
         let (pending, ticket) = Pending::new();
         let spawner = self.clone();
         let launch: Launch = Box::new(move |slot: Slot| {
-            if !ticket.may_start() || tokio::runtime::Handle::try_current().is_err() {
+            if !ticket.may_start() {
                 drop(job);
                 return Some(slot);
             }
